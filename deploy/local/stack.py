@@ -1,0 +1,156 @@
+"""Start the five services as processes, wait until they are ready, stop them cleanly.
+
+``python deploy/local/stack.py`` is what ``make run`` runs after ``infra.sh up``. Tests import
+``ServiceStack`` to run the same processes on their own ports, topics and databases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SERVICES = {"intake": 8001, "assessment": 8002, "registry": 8003, "network": 8004, "notify": 8005}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", f"infohus_{self.name}.app:create_app", "--factory",
+                "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning",
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/readyz", timeout=3) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+        if not self.alive():
+            return
+        assert self.process is not None
+        self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no offset commits: a crash."""
+        self.stop(signal.SIGKILL)
+
+
+@dataclass
+class ServiceStack:
+    base_env: dict[str, str]
+    ports: dict[str, int] = field(default_factory=lambda: dict(SERVICES))
+    log_dir: Path = ROOT / "var" / "log"
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, port in self.ports.items():
+            env = dict(self.base_env) | {"PORT": str(port)}
+            self.services[name] = ServiceProcess(name, port, env, self.log_dir / f"{name}.log")
+
+    def __getitem__(self, name: str) -> ServiceProcess:
+        return self.services[name]
+
+    def start(self, timeout: float = 90.0) -> None:
+        for service in self.services.values():
+            service.start()
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 90.0, names: list[str] | None = None) -> None:
+        waiting = {n: self.services[n] for n in (names or list(self.services))}
+        deadline = time.monotonic() + timeout
+        while waiting and time.monotonic() < deadline:
+            for name, service in list(waiting.items()):
+                if not service.alive():
+                    raise RuntimeError(f"{name} exited; see {service.log_path}")
+                if service.ready():
+                    del waiting[name]
+            time.sleep(0.3)
+        if waiting:
+            raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(waiting)}")
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            if service.alive():
+                assert service.process is not None
+                service.process.send_signal(signal.SIGTERM)
+        for service in self.services.values():
+            service.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Run the five Infohus services until Ctrl-C.")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for readiness")
+    args = parser.parse_args()
+    stack = ServiceStack(dict(os.environ))
+    print("Starting intake, assessment, registry, network and notify ...", flush=True)
+    stopping = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        stack.start(args.timeout)
+        print("\nAll services are ready:", flush=True)
+        for name, service in stack.services.items():
+            print(f"  {name:<11} {service.url}   (docs {service.url}/docs, ready {service.url}/readyz)")
+        print(f"\nLogs in {stack.log_dir}. Press Ctrl-C to stop.", flush=True)
+        while not stopping:
+            for name, service in stack.services.items():
+                if not service.alive():
+                    print(f"{name} exited unexpectedly; see {service.log_path}", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    except (TimeoutError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        stack.stop()
+        return 1
+    print("\nStopping services ...", flush=True)
+    stack.stop()
+    print("Stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Assessment: opens a case for each concern and carries it through assessment, enrichment and decision."""

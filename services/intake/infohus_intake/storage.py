@@ -1,0 +1,59 @@
+"""Intake's tables and repository."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from infohus_contracts.events import ConcernReceived
+
+
+class ConcernRecord(SQLModel, table=True):
+    """A received concern (bekymringshenvendelse) as intake accepted it."""
+
+    __tablename__ = "concern"
+
+    concern_id: str = Field(primary_key=True, max_length=36)
+    municipality_code: str = Field(max_length=3, index=True)
+    received_at: datetime
+    content: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class IdempotencyKey(SQLModel, table=True):
+    __tablename__ = "idempotency_key"
+
+    key: str = Field(primary_key=True, max_length=200)
+    fingerprint: str = Field(max_length=64)
+    concern_id: str = Field(max_length=36)
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+TABLES = (ConcernRecord, IdempotencyKey)
+
+
+class ConcernRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, concern: ConcernReceived, idempotency_key: str | None, fingerprint: str) -> None:
+        self.session.add(
+            ConcernRecord(
+                concern_id=str(concern.concern_id),
+                municipality_code=concern.municipality_code,
+                received_at=concern.received_at,
+                content=concern.model_dump_json(),
+            )
+        )
+        if idempotency_key:
+            self.session.add(
+                IdempotencyKey(key=idempotency_key, fingerprint=fingerprint, concern_id=str(concern.concern_id))
+            )
+
+    async def by_idempotency_key(self, key: str) -> IdempotencyKey | None:
+        return await self.session.get(IdempotencyKey, key)
+
+    async def get(self, concern_id: UUID) -> ConcernReceived | None:
+        record = await self.session.get(ConcernRecord, str(concern_id))
+        return ConcernReceived.model_validate_json(record.content) if record else None

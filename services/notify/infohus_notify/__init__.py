@@ -1,0 +1,1 @@
+"""Notify: turns notification requests into messages to citizens and staff."""

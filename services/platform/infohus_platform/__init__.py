@@ -1,0 +1,1 @@
+"""The runtime every Infohus service is built from: settings, storage, outbox/inbox, Kafka, OPA, health."""

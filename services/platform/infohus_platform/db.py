@@ -1,0 +1,85 @@
+"""The service's own database: SQLite by default, PostgreSQL in production."""
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.schema import Table
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.is_postgres = url.startswith("postgresql")
+        self._engine: AsyncEngine | None = None
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("database not started")
+        return self._engine
+
+    async def start(self, tables: Sequence[type[SQLModel]]) -> None:
+        if self.is_postgres:
+            await _create_postgres_database(self.url)
+        if self.is_sqlite:
+            path = make_url(self.url).database
+            if path:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._engine = create_async_engine(self.url, connect_args={"timeout": 30})
+            event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            self._engine = create_async_engine(self.url, pool_pre_ping=True, pool_size=10)
+        self._sessions = async_sessionmaker(self._engine, class_=AsyncSession, expire_on_commit=False)
+        table_objects: list[Table] = [model.__table__ for model in tables]  # type: ignore[attr-defined]
+        async with self._engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all, tables=table_objects)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        if self._sessions is None:
+            raise RuntimeError("database not started")
+        async with self._sessions() as session:
+            yield session
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def dispose(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+async def _create_postgres_database(url: str) -> None:
+    """Create the service's database on first start; the server and role must exist."""
+    target = make_url(url)
+    admin = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            exists = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            )
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        await admin.dispose()

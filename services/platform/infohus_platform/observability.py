@@ -1,0 +1,94 @@
+"""Logs and metrics. Labels and log fields carry ids and route templates, never personal data."""
+
+import logging
+import sys
+import time
+
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from . import correlation
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    logging.basicConfig(stream=sys.stdout, level=level.upper(), format="%(message)s", force=True)
+    for noisy in ("aiokafka", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.EventRenamer("message"),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
+    structlog.contextvars.bind_contextvars(service=service)
+
+
+class Metrics:
+    """One registry per app, so several apps can live in one test process."""
+
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter(
+            "infohus_http_requests_total", "HTTP requests", ["route", "method", "status"], registry=self.registry
+        )
+        self.http_latency = Histogram(
+            "infohus_http_request_seconds", "HTTP request latency", ["route", "method"], registry=self.registry
+        )
+        self.shares = Counter(
+            "infohus_outbox_shares_total", "Outbox events by policy outcome", ["topic", "outcome"],
+            registry=self.registry,
+        )
+        self.policy_unavailable = Counter(
+            "infohus_policy_unavailable_total", "Times OPA could not be asked (nothing left)", registry=self.registry
+        )
+        self.dead_letters = Counter(
+            "infohus_dead_letters_total", "Events sent to a dead-letter topic", ["topic", "reason"],
+            registry=self.registry,
+        )
+        self.redeliveries = Counter(
+            "infohus_event_retries_total", "Event handling failures that will be retried", ["topic"],
+            registry=self.registry,
+        )
+        self.quarantined = Counter(
+            "infohus_quarantined_total", "Inbound events refused by a strict schema", ["topic"],
+            registry=self.registry,
+        )
+
+
+class HttpMiddleware:
+    """Correlation id and request metrics for every HTTP request (pure ASGI, no body access)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        correlation.bind(correlation.sanitize(headers.get(b"x-correlation-id", b"").decode("latin-1")))
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-correlation-id", correlation.current().encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            self.metrics.http_requests.labels(template, scope["method"], str(status)).inc()
+            self.metrics.http_latency.labels(template, scope["method"]).observe(time.perf_counter() - started)

@@ -1,0 +1,148 @@
+"""Composition root shared by the services: one lifespan owns the broker, OPA client and database."""
+
+import asyncio
+from collections.abc import Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from faststream.kafka import KafkaBroker
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlmodel import SQLModel
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
+
+from .db import Database
+from .kafka import DeadLetters, make_broker
+from .messaging import MESSAGING_TABLES, OutboxRelay
+from .observability import HttpMiddleware, Metrics, configure_logging
+from .policy import PolicyClient
+from .settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything long-lived a service's routes and handlers need."""
+
+    settings: ServiceSettings
+    db: Database
+    broker: KafkaBroker
+    policy: PolicyClient
+    metrics: Metrics
+    relay: OutboxRelay
+    broker_ready: asyncio.Event
+
+
+def runtime_of(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
+
+
+def build_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    tables: Sequence[type[SQLModel]],
+    routers: Sequence[APIRouter] = (),
+    register_handlers: Callable[[Runtime], None] | None = None,
+    dead_letter_payload: bool = True,
+) -> FastAPI:
+    configure_logging(settings.service_name, settings.log_level)
+    metrics = Metrics(settings.service_name)
+    dead_letters = DeadLetters(settings, metrics, include_payload=dead_letter_payload)
+    broker = make_broker(settings, metrics, dead_letters)
+    db = Database(settings.storage_url())
+    policy = PolicyClient(settings.opa_url, timeout=settings.opa_timeout_seconds)
+    broker_ready = asyncio.Event()
+    relay = OutboxRelay(settings, db, broker, policy, metrics, broker_ready)
+    runtime = Runtime(settings, db, broker, policy, metrics, relay, broker_ready)
+    if register_handlers is not None:
+        register_handlers(runtime)
+
+    async def connect_broker() -> None:
+        # The HTTP side serves (and intake accepts concerns into its outbox) while Kafka is away.
+        async for attempt in AsyncRetrying(
+            wait=wait_exponential(multiplier=0.5, max=10), retry=retry_if_exception_type(Exception)
+        ):
+            with attempt:
+                await broker.start()
+        broker_ready.set()
+        log.info("broker connected")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await db.start([*tables, *MESSAGING_TABLES])
+        async with policy:
+            connector = asyncio.create_task(connect_broker())
+            relay_task = asyncio.create_task(relay.run())
+            log.info("service started", port=settings.listen_port)
+            try:
+                yield
+            finally:
+                relay.stop()
+                connector.cancel()
+                await asyncio.gather(relay_task, connector, return_exceptions=True)
+                await broker.stop()
+        await db.dispose()
+
+    app = FastAPI(title=title, lifespan=lifespan, version="1.0.0")
+    app.state.runtime = runtime
+    app.add_middleware(HttpMiddleware, metrics=metrics)
+    _install_error_handlers(app)
+    app.include_router(_health_router(runtime))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _health_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        broker_ok = runtime.broker_ready.is_set() and await runtime.broker.ping(timeout=2.0)
+        checks = {
+            "database": await runtime.db.ping(),
+            "broker": broker_ok,
+            "opa": await runtime.policy.healthy(),
+        }
+        ready = all(checks.values())
+        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # Field and reason only: the rejected value is never echoed (it may be a CPR number).
+        errors = [
+            {
+                "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path", "header")),
+                "reason": err["msg"],
+                "type": err["type"],
+            }
+            for err in exc.errors()
+        ]
+        return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", error=type(exc).__name__)
+        return JSONResponse({"detail": "internal error"}, status_code=500)

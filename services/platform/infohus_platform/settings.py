@@ -1,0 +1,67 @@
+"""Settings from the environment. One class per service derives from ``ServiceSettings``."""
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    service_name: ClassVar[str]
+    default_port: ClassVar[int]
+
+    host: str = "127.0.0.1"
+    port: int | None = None
+    # The controller this instance processes data for, e.g. "kommune-820" (GDPR) or a police district (rhl).
+    infohus_org: str = "kommune-820"
+    infohus_regime: str = Field("gdpr", pattern="^(gdpr|rhl)$")
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = ""
+    opa_url: str = "http://127.0.0.1:8181"
+    opa_timeout_seconds: float = 2.0
+    database_url: str | None = None
+    infohus_data_dir: Path = Path("var")
+    log_level: str = "INFO"
+    outbox_poll_seconds: float = 1.0
+    consumer_max_attempts: int = 5
+
+    @property
+    def listen_port(self) -> int:
+        return self.port or self.default_port
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents ``source`` of everything this service publishes."""
+        return f"/infohus/{self.infohus_org}/{self.service_name}"
+
+    def group_id(self) -> str:
+        return f"{self.kafka_topic_prefix}infohus.{self.service_name}"
+
+    def storage_url(self) -> str:
+        """This service's own database: never shared with another service.
+
+        ``<SERVICE>_DATABASE_URL`` wins; else ``DATABASE_URL`` names a PostgreSQL server and the
+        service uses the database ``<name>_<service>`` on it; else an SQLite file in the data dir.
+        """
+        own = os.environ.get(f"{self.service_name.upper()}_DATABASE_URL")
+        if own:
+            return _async_driver(own)
+        if self.database_url:
+            base = _async_driver(self.database_url)
+            head, _, name = base.rpartition("/")
+            name, sep, query = name.partition("?")
+            return f"{head}/{name or 'infohus'}_{self.service_name}{sep}{query}"
+        return f"sqlite+aiosqlite:///{(self.infohus_data_dir / f'{self.service_name}.db').resolve()}"
+
+
+def _async_driver(url: str) -> str:
+    for plain in ("postgresql://", "postgres://", "postgresql+psycopg2://", "postgresql+psycopg://"):
+        if url.startswith(plain):
+            return "postgresql+asyncpg://" + url[len(plain) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url

@@ -1,0 +1,1 @@
+"""Registry: the restricted basic registration (grundregistrering), statistics and aggregates."""

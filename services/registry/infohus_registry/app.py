@@ -1,0 +1,20 @@
+"""The registry service."""
+
+from fastapi import FastAPI
+
+from infohus_platform.service import build_app
+
+from .api import router
+from .handlers import register_handlers
+from .settings import RegistrySettings
+from .storage import TABLES
+
+
+def create_app(settings: RegistrySettings | None = None) -> FastAPI:
+    return build_app(
+        settings or RegistrySettings(),
+        title="Infohus registry",
+        tables=TABLES,
+        routers=[router],
+        register_handlers=register_handlers,
+    )

@@ -1,0 +1,56 @@
+"""Registry's tables and repository."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, SQLModel, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+class Registration(SQLModel, table=True):
+    """The basic registration (grundregistrering) of one concern: the sources' fields, kept current."""
+
+    __tablename__ = "registration"
+
+    concern_id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(max_length=36)
+    municipality_code: str = Field(max_length=3, index=True)
+    received_at: datetime
+    period: str = Field(max_length=7, index=True)
+    channel: str = Field(max_length=32)
+    source_category: str = Field(max_length=64)
+    age_band: str = Field(max_length=16)
+    area: str | None = Field(default=None, max_length=200)
+    nationality: str | None = Field(default=None, max_length=100)
+    family_network: str | None = Field(default=None, sa_column=Column(Text))
+    school_work: str | None = Field(default=None, sa_column=Column(Text))
+    sender: str | None = Field(default=None, max_length=200)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    concern_signs: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    assessment: str | None = Field(default=None, sa_column=Column(Text))
+    assessed_by: str | None = Field(default=None, max_length=200)
+    decision: str | None = Field(default=None, sa_column=Column(Text))
+    lead: str = Field(max_length=32)
+    updated_at: datetime
+
+
+TABLES = (Registration,)
+
+
+class RegistrationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, concern_id: str) -> Registration | None:
+        return await self.session.get(Registration, concern_id)
+
+    def add(self, registration: Registration) -> None:
+        self.session.add(registration)
+
+    async def count(self, municipality_code: str, period: str) -> int:
+        query = (
+            select(func.count())
+            .select_from(Registration)
+            .where(Registration.municipality_code == municipality_code, Registration.period == period)
+        )
+        return int((await self.session.exec(query)).one())
