@@ -225,7 +225,17 @@ class OutboxRelay:
 
     def _share_input(self, row: OutboxMessage) -> dict[str, Any]:
         share = dict(row.share)
+        classes = set(share.get("data_classes", []))
+        stated_basis = {
+            data_class: basis
+            for data_class, basis in (
+                ("special_category", self.settings.special_category_basis),
+                ("criminal", self.settings.criminal_basis),
+            )
+            if data_class in classes
+        }
         return {
+            "stated_basis": stated_basis,
             "action": "publish",
             "sender": {
                 "service": self.settings.service_name,

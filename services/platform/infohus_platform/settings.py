@@ -19,6 +19,9 @@ class ServiceSettings(BaseSettings):
     # The controller this instance processes data for, e.g. "kommune-820" (GDPR) or a police district (rhl).
     infohus_org: str = "kommune-820"
     infohus_regime: str = Field("gdpr", pattern="^(gdpr|rhl)$")
+    # The basis this controller relies on for art. 9 and art. 10 data; OPA checks it is valid for the regime.
+    special_category_basis: str = "dbl_7_4"
+    criminal_basis: str = "dbl_8_2_3"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_prefix: str = ""
     opa_url: str = "http://127.0.0.1:8181"

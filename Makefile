@@ -1,0 +1,64 @@
+# The two commands that matter: `make run` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SERVICES := contracts platform intake assessment registry network notify
+INFRA := deploy/local/infra.sh
+export INFOHUS_CACHE ?= /var/tmp/infohus
+OPA := $(INFOHUS_CACHE)/bin/opa
+
+.PHONY: help install lock infra-up infra-down infra-status run test test-unit test-slow policy-test docs clean
+
+help:
+	@echo "make run          start Kafka, OPA and the five services on 127.0.0.1 (Ctrl-C stops)"
+	@echo "make test         policy tests, then the whole suite against real Kafka, OPA and PostgreSQL"
+	@echo "make test-slow    the long soak and fault runs"
+	@echo "make docs         write OpenAPI and AsyncAPI documents to docs/api/"
+	@echo "make infra-up | infra-down | infra-status"
+
+$(VENV)/.installed: requirements.lock $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps $(foreach s,$(SERVICES),-e services/$(s))
+	touch $@
+
+install: $(VENV)/.installed
+
+lock:
+	$(PY) -m pip install -q -r requirements.in
+	{ echo '# Pinned by `make lock` from requirements.in; install with `make install`.'; \
+	  $(PY) -m pip freeze --exclude-editable | grep -v '^infohus'; } > requirements.lock
+
+infra-up:
+	bash $(INFRA) up
+
+infra-down:
+	bash $(INFRA) down
+
+infra-status:
+	bash $(INFRA) status
+
+run: install
+	bash deploy/local/run.sh
+
+policy-test: infra-up
+	$(OPA) fmt --list --fail policies
+	$(OPA) check --strict policies
+	$(OPA) test policies
+
+test-unit: install
+	$(PY) -m pytest tests/unit
+
+test: install policy-test
+	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m "not slow" tests
+
+test-slow: install infra-up
+	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m slow tests
+
+docs: install
+	$(PY) deploy/local/docs.py docs/api
+
+clean:
+	rm -rf var test-output .pytest_cache

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `make run`: provision and start Kafka and OPA (unless external ones are configured), then the
+# five services. Storage is SQLite files under var/ unless DATABASE_URL names a PostgreSQL server.
+# Ctrl-C stops the services and the infrastructure this script started.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+infra="$here/infra.sh"
+user_database_url=${DATABASE_URL:-}
+
+bash "$infra" up kafka opa
+eval "$(bash "$infra" env)"
+if [[ -n "$user_database_url" ]]; then
+  export DATABASE_URL=$user_database_url
+else
+  unset DATABASE_URL
+fi
+
+stop_infra() {
+  if [[ "${INFOHUS_KEEP_INFRA:-0}" != "1" ]]; then
+    echo "Stopping Kafka and OPA (set INFOHUS_KEEP_INFRA=1 to keep them running) ..."
+    bash "$infra" down kafka opa
+  fi
+}
+trap stop_infra EXIT
+cd "$root"
+"$root/.venv/bin/python" "$here/stack.py"

@@ -1,0 +1,78 @@
+"""Fixtures shared by the whole suite.
+
+Integration tests run against the real Kafka, OPA and PostgreSQL. Where the environment does not
+name them (``KAFKA_BOOTSTRAP_SERVERS``, ``OPA_URL``, ``DATABASE_URL``), ``deploy/local/infra.sh up``
+starts the local ones. Each test session gets its own topic prefix and databases.
+"""
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "deploy" / "local"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from stack import ServiceStack  # noqa: E402
+
+OUTPUT = ROOT / "test-output"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "integration" in item.path.parts:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def infra_env() -> dict[str, str]:
+    """Environment naming the real broker, OPA and PostgreSQL; starts the local ones if needed."""
+    needed = ("KAFKA_BOOTSTRAP_SERVERS", "OPA_URL", "DATABASE_URL")
+    if not all(os.environ.get(name) for name in needed):
+        subprocess.run(["bash", str(ROOT / "deploy/local/infra.sh"), "up"], check=True)
+    printed = subprocess.run(
+        ["bash", str(ROOT / "deploy/local/infra.sh"), "env"], check=True, capture_output=True, text=True
+    ).stdout
+    env = {}
+    for token in printed.replace("export", " ").split():
+        if "=" in token:
+            key, value = token.split("=", 1)
+            env[key] = value.strip("'\"")
+    return {name: os.environ.get(name) or env[name] for name in needed}
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return f"t{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def stack(infra_env: dict[str, str], run_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceStack]:
+    database_url = infra_env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{run_id}"
+    env = dict(os.environ) | infra_env | {
+        "DATABASE_URL": database_url,
+        "KAFKA_TOPIC_PREFIX": f"{run_id}.",
+        "INFOHUS_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+        "OUTBOX_POLL_SECONDS": "0.5",
+    }
+    ports = {"intake": 18001, "assessment": 18002, "registry": 18003, "network": 18004, "notify": 18005}
+    services = ServiceStack(env, ports=ports, log_dir=OUTPUT / "logs" / run_id)
+    services.database_url = database_url  # type: ignore[attr-defined]
+    services.run_id = run_id  # type: ignore[attr-defined]
+    services.start(timeout=120)
+    yield services
+    services.stop()
+
+
+@pytest.fixture(scope="session")
+def api(stack: ServiceStack) -> Iterator[dict[str, httpx.Client]]:
+    clients = {name: httpx.Client(base_url=service.url, timeout=10) for name, service in stack.services.items()}
+    yield clients
+    for client in clients.values():
+        client.close()

@@ -1,0 +1,61 @@
+"""A consumer killed with SIGKILL midway loses nothing and duplicates nothing."""
+
+import threading
+import time
+
+import pytest
+
+import samples
+from support import eventually, query
+
+
+def stream_concerns(api, count: int, municipality_code: str, accepted: list[str], pause: float) -> None:
+    for _ in range(count):
+        response = api["intake"].post("/api/v1/concerns", json=samples.concern(municipality_code=municipality_code))
+        assert response.status_code == 202
+        accepted.append(response.json()["concern_id"])
+        time.sleep(pause)
+
+
+def run_kill_test(api, stack, *, count: int, municipality_code: str, kills: list[str], pause: float) -> None:
+    accepted: list[str] = []
+    sender = threading.Thread(target=stream_concerns, args=(api, count, municipality_code, accepted, pause))
+    sender.start()
+    for victim in kills:
+        eventually(lambda: len(accepted) >= count * (kills.index(victim) + 1) // (len(kills) + 1), timeout=120)
+        stack[victim].kill()
+        time.sleep(0.5)
+        stack[victim].start()
+        stack.wait_ready(names=[victim], timeout=60)
+    sender.join()
+    assert len(accepted) == count
+
+    def registered() -> bool:
+        rows = query(stack, "registry", "SELECT count(*) AS n FROM registration WHERE municipality_code = $1",
+                     municipality_code)
+        return rows[0]["n"] == count
+
+    eventually(registered, timeout=120, interval=1)
+    rows = query(stack, "registry", "SELECT concern_id FROM registration WHERE municipality_code = $1",
+                 municipality_code)
+    assert sorted(r["concern_id"] for r in rows) == sorted(accepted)
+    cases = query(stack, "assessment", "SELECT count(*) AS n FROM case_file WHERE municipality_code = $1",
+                  municipality_code)
+    assert cases[0]["n"] == count
+
+    def one_notice_each() -> bool:
+        notices = query(stack, "notify", "SELECT concern_id, count(*) AS n FROM notification "
+                                         "WHERE municipality_code = $1 GROUP BY concern_id", municipality_code)
+        return len(notices) == count and all(r["n"] == 1 for r in notices)
+
+    eventually(one_notice_each, timeout=60, interval=1)
+
+
+def test_sigkill_of_consumers_midway_loses_and_duplicates_nothing(api, stack):
+    run_kill_test(api, stack, count=40, municipality_code="813", kills=["assessment", "registry"], pause=0.05)
+
+
+@pytest.mark.slow
+def test_soak_with_repeated_kills(api, stack):
+    run_kill_test(api, stack, count=600, municipality_code="846",
+                  kills=["registry", "assessment", "notify", "registry"], pause=0.01)

@@ -1,0 +1,59 @@
+"""A malformed event goes to the dead-letter topic with the reason; the consumer carries on."""
+
+import json
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import samples
+from support import body_of, eventually, headers_of, json_if_ok, produce, read_topic
+
+
+def ce_headers(event_type: str = "dk.infohus.concern.received.v1") -> dict[str, str]:
+    return {
+        "ce_id": str(uuid4()),
+        "ce_source": "/infohus/test/intruder",
+        "ce_type": event_type,
+        "ce_specversion": "1.0",
+        "ce_time": datetime.now(UTC).isoformat(),
+        "content-type": "application/json",
+    }
+
+
+async def test_malformed_events_are_dead_lettered_and_the_consumer_carries_on(api, stack, infra_env):
+    bootstrap = infra_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic = f"{stack.run_id}.infohus.concern.received.v1"
+    bad_cpr = "3299991234"
+    schema_invalid = json.dumps({"concern_id": str(uuid4()), "person": {"name": "Åse", "cpr": bad_cpr}}).encode()
+
+    await produce(bootstrap, topic, b"{not json", ce_headers())
+    await produce(bootstrap, topic, schema_invalid, ce_headers())
+    await produce(bootstrap, topic, b'{"concern_id": "x"}', {"content-type": "application/json"})
+
+    dead = await read_topic(bootstrap, topic + ".dlq", expect=3)
+    reasons = [headers_of(record)["dlq_reason"] for record in dead]
+    assert len(dead) == 3, reasons
+    assert any("CloudEvents" in reason for reason in reasons)
+    assert any("person.cpr" in reason for reason in reasons)
+    assert all(headers_of(record)["dlq_topic"] == topic for record in dead)
+    assert all(bad_cpr not in reason for reason in reasons)
+
+    # The consumer did not stop: a good concern still becomes a case.
+    response = api["intake"].post("/api/v1/concerns", json=samples.concern())
+    concern_id = response.json()["concern_id"]
+    eventually(lambda: json_if_ok(api["assessment"].get(f"/api/v1/cases/by-concern/{concern_id}")))
+
+
+async def test_the_network_quarantines_case_data_without_copying_it(api, stack, infra_env):
+    bootstrap = infra_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic = f"{stack.run_id}.infohus.network.aggregates.v1"
+    leak = samples.concern(municipality_code="820")
+    await produce(bootstrap, topic, json.dumps(leak).encode(), ce_headers("dk.infohus.network.aggregate.v1"))
+
+    dead = await read_topic(bootstrap, topic + ".dlq", expect=1)
+    assert len(dead) == 1
+    assert dead[0].value in (b"", None)  # quarantined: the body is not copied
+    assert body_of(dead[0]) is None
+    rows = api["network"].get("/api/v1/aggregates").text
+    assert leak["person"]["name"] not in rows and leak["person"]["cpr"] not in rows
+    metrics = api["network"].get("/metrics").text
+    assert 'infohus_quarantined_total{topic="infohus.network.aggregates.v1"} 1.0' in metrics

@@ -1,0 +1,84 @@
+"""Helpers for tests: polling, direct reads of a service's database, raw Kafka access."""
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+T = TypeVar("T")
+
+
+def eventually(probe: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.2) -> T:
+    """Poll until ``probe`` returns something truthy; fail with the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {last!r})")
+
+
+def json_if_ok(response: httpx.Response) -> Any:
+    return response.json() if response.status_code == 200 else None
+
+
+def service_dsn(stack: Any, service: str) -> str:
+    base = stack.database_url.replace("postgresql+asyncpg://", "postgresql://")
+    return f"{base}_{service}"
+
+
+def query(stack: Any, service: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Read a service's own PostgreSQL database directly (what the service really stored)."""
+
+    async def run() -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(service_dsn(stack, service))
+        try:
+            return await connection.fetch(sql, *args)
+        finally:
+            await connection.close()
+
+    return asyncio.run(run())
+
+
+async def produce(bootstrap: str, topic: str, value: bytes, headers: dict[str, str] | None = None,
+                  key: bytes | None = None) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            topic, value, key=key, headers=[(k, v.encode()) for k, v in (headers or {}).items()]
+        )
+    finally:
+        await producer.stop()
+
+
+async def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 30.0) -> list[Any]:
+    """Read a topic from the beginning until ``expect`` records arrived or time ran out."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while len(records) < expect and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+def headers_of(record: Any) -> dict[str, str]:
+    return {k: v.decode() for k, v in record.headers}
+
+
+def body_of(record: Any) -> Any:
+    return json.loads(record.value) if record.value else None
