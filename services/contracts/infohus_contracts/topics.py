@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
+from .events import AggregateReport, CaseEvent, ConcernReceived, NotificationRequested
+
 DEAD_LETTER_SUFFIX = ".dlq"
 
 
@@ -10,15 +14,29 @@ class Topic:
     name: str
     producer: str
     consumers: tuple[str, ...]
+    schema: type[BaseModel]
+    description: str
 
     def qualified(self, prefix: str = "") -> str:
         """The topic's name on the broker; a prefix keeps test runs apart."""
         return f"{prefix}{self.name}"
 
 
-CONCERN_RECEIVED = Topic("infohus.concern.received.v1", "intake", ("assessment",))
-CASE_EVENTS = Topic("infohus.case.events.v1", "assessment", ("registry",))
-NOTIFY_REQUESTS = Topic("infohus.notify.requests.v1", "registry", ("notify",))
-NETWORK_AGGREGATES = Topic("infohus.network.aggregates.v1", "registry", ("network",))
+CONCERN_RECEIVED = Topic(
+    "infohus.concern.received.v1", "intake", ("assessment",), ConcernReceived,
+    "A concern intake accepted, keyed by concern id.",
+)
+CASE_EVENTS = Topic(
+    "infohus.case.events.v1", "assessment", ("registry",), CaseEvent,
+    "Every state change of a case, keyed by concern id so a case's events stay in order.",
+)
+NOTIFY_REQUESTS = Topic(
+    "infohus.notify.requests.v1", "registry", ("notify",), NotificationRequested,
+    "Messages owed to citizens or staff; ids only, never case details.",
+)
+NETWORK_AGGREGATES = Topic(
+    "infohus.network.aggregates.v1", "registry", ("network",), AggregateReport,
+    "Counts for the district network: aggregate-only, small cells suppressed.",
+)
 
 ALL_TOPICS = (CONCERN_RECEIVED, CASE_EVENTS, NOTIFY_REQUESTS, NETWORK_AGGREGATES)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher.usecase import DefaultPublisher
 from pydantic import BaseModel
 from sqlalchemy import Column, Text
 from sqlmodel import JSON, Field, SQLModel, col, func, select
@@ -132,14 +132,14 @@ class OutboxRelay:
         self,
         settings: ServiceSettings,
         db: Database,
-        broker: KafkaBroker,
+        publishers: dict[str, DefaultPublisher],
         policy: PolicyClient,
         metrics: Metrics,
         broker_ready: asyncio.Event,
     ) -> None:
         self.settings = settings
         self.db = db
-        self.broker = broker
+        self.publishers = publishers
         self.policy = policy
         self.metrics = metrics
         self.broker_ready = broker_ready
@@ -204,9 +204,8 @@ class OutboxRelay:
                         log.warning("share denied by policy", extra={"event_id": row.event_id, "topic": row.topic})
                         handled += 1
                         continue
-                    future = await self.broker.publish(
+                    future = await self.publishers[row.topic].publish(
                         row.body.encode(),
-                        topic=self.settings.kafka_topic_prefix + row.topic,
                         key=row.key.encode(),
                         headers=row.headers,
                         no_confirm=True,

@@ -15,6 +15,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlmodel import SQLModel
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
+from infohus_contracts.topics import ALL_TOPICS
+
 from .db import Database
 from .kafka import DeadLetters, make_broker
 from .messaging import MESSAGING_TABLES, OutboxRelay
@@ -61,7 +63,14 @@ def build_app(
     db = Database(settings.storage_url())
     policy = PolicyClient(settings.opa_url, timeout=settings.opa_timeout_seconds)
     broker_ready = asyncio.Event()
-    relay = OutboxRelay(settings, db, broker, policy, metrics, broker_ready)
+    publishers = {
+        topic.name: broker.publisher(
+            topic.qualified(settings.kafka_topic_prefix), schema=topic.schema, description=topic.description
+        )
+        for topic in ALL_TOPICS
+        if topic.producer == settings.service_name
+    }
+    relay = OutboxRelay(settings, db, publishers, policy, metrics, broker_ready)
     runtime = Runtime(settings, db, broker, policy, metrics, relay, broker_ready)
     if register_handlers is not None:
         register_handlers(runtime)

@@ -1,0 +1,30 @@
+"""Write each service's OpenAPI (from FastAPI) and AsyncAPI (from its FastStream broker) document.
+
+Usage: python deploy/local/docs.py OUT_DIR   (what `make docs` runs; needs no running infrastructure)
+"""
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from faststream.specification import AsyncAPI
+
+SERVICES = ("intake", "assessment", "registry", "network", "notify")
+
+
+def main(out_dir: str) -> int:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in SERVICES:
+        app = importlib.import_module(f"infohus_{name}.app").create_app()
+        runtime = app.state.runtime
+        (out / f"{name}.openapi.json").write_text(json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n")
+        spec = AsyncAPI(runtime.broker, title=f"Infohus {name}", version="1.0.0").to_specification()
+        (out / f"{name}.asyncapi.json").write_text(json.dumps(spec.to_jsonable(), indent=2, ensure_ascii=False) + "\n")
+        print(f"wrote {out}/{name}.openapi.json and {out}/{name}.asyncapi.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "docs/api"))
