@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "deploy" / "local"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from stack import ServiceStack  # noqa: E402
+from stack import SERVICES, ServiceStack  # noqa: E402
 
 OUTPUT = ROOT / "test-output"
 
@@ -61,7 +61,9 @@ def stack(infra_env: dict[str, str], run_id: str, tmp_path_factory: pytest.TempP
         "INFOHUS_DATA_DIR": str(tmp_path_factory.mktemp("data")),
         "OUTBOX_POLL_SECONDS": "0.5",
     }
-    ports = {"intake": 18001, "assessment": 18002, "registry": 18003, "network": 18004, "notify": 18005}
+    # INFOHUS_TEST_PORT_BASE lets two test runs share one machine (default ports 18001-18005).
+    base = int(os.environ.get("INFOHUS_TEST_PORT_BASE", "18000"))
+    ports = {name: base + offset for offset, name in enumerate(SERVICES, start=1)}
     services = ServiceStack(env, ports=ports, log_dir=OUTPUT / "logs" / run_id)
     services.database_url = database_url  # type: ignore[attr-defined]
     services.run_id = run_id  # type: ignore[attr-defined]

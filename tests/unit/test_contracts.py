@@ -7,14 +7,20 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 import samples
-from infohus_contracts import events
+from infohus_contracts import aggregates, events, notifications
 from infohus_contracts.classes import DataClass, classes_present, field_classes
-from infohus_contracts.events import AggregateReport, ConcernReceived, Person, birth_date_from_cpr
+from infohus_contracts.aggregates import AggregateReport
+from infohus_contracts.events import ConcernReceived, Person, birth_date_from_cpr
 
-EVENT_MODELS = [
-    m for m in vars(events).values()
-    if isinstance(m, type) and issubclass(m, BaseModel) and m is not events.Contract
-]
+EVENT_MODELS = sorted(
+    {
+        m
+        for module in (events, aggregates, notifications)
+        for m in vars(module).values()
+        if isinstance(m, type) and issubclass(m, BaseModel) and m is not events.Contract
+    },
+    key=lambda m: m.__name__,
+)
 
 
 @pytest.mark.parametrize("model", EVENT_MODELS, ids=lambda m: m.__name__)

@@ -4,7 +4,9 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from .events import AggregateReport, CaseEvent, ConcernReceived, NotificationRequested
+from .aggregates import AggregateReport
+from .events import CaseEvent, ConcernReceived
+from .notifications import NotificationRequested
 
 DEAD_LETTER_SUFFIX = ".dlq"
 

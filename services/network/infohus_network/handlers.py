@@ -7,7 +7,7 @@ stored, logged or shown.
 from faststream.kafka import KafkaMessage
 from pydantic import ValidationError
 
-from infohus_contracts.events import AggregateReport
+from infohus_contracts.aggregates import AggregateReport
 from infohus_contracts.topics import NETWORK_AGGREGATES
 from infohus_platform.kafka import subscribe
 from infohus_platform.messaging import consume_once

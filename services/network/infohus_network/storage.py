@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_contracts.events import AggregateReport
+from infohus_contracts.aggregates import AggregateReport
 
 
 class AggregateCount(SQLModel, table=True):

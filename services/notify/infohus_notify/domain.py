@@ -1,6 +1,6 @@
 """Notify rules, no I/O."""
 
-from infohus_contracts.events import NotificationRequested
+from infohus_contracts.notifications import NotificationRequested
 
 DIGITAL_POST = "digital_post"
 

@@ -2,7 +2,7 @@
 
 from faststream.kafka import KafkaMessage
 
-from infohus_contracts.events import NotificationRequested
+from infohus_contracts.notifications import NotificationRequested
 from infohus_contracts.topics import NOTIFY_REQUESTS
 from infohus_platform.kafka import subscribe
 from infohus_platform.messaging import consume_once

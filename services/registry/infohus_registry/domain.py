@@ -3,7 +3,7 @@
 from datetime import datetime
 from uuid import uuid4
 
-from infohus_contracts.events import AggregateMetric, AggregateReport
+from infohus_contracts.aggregates import AggregateMetric, AggregateReport
 
 
 def period_of(moment: datetime) -> str:

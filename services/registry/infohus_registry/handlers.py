@@ -5,7 +5,8 @@ from uuid import uuid4
 
 from faststream.kafka import KafkaMessage
 
-from infohus_contracts.events import CaseEvent, CaseOpened, NotificationKind, NotificationRequested
+from infohus_contracts.events import CaseEvent, CaseOpened
+from infohus_contracts.notifications import NotificationKind, NotificationRequested
 from infohus_contracts.topics import CASE_EVENTS, NETWORK_AGGREGATES, NOTIFY_REQUESTS
 from infohus_platform.kafka import subscribe
 from infohus_platform.messaging import Share, consume_once, stage_event, utcnow

@@ -31,6 +31,10 @@ class Registration(SQLModel, table=True):
     assessed_by: str | None = Field(default=None, max_length=200)
     decision: str | None = Field(default=None, sa_column=Column(Text))
     lead: str = Field(max_length=32)
+    concern_level: str | None = Field(default=None, max_length=16)
+    outcome: str | None = Field(default=None, max_length=32)
+    effort_level: str | None = Field(default=None, max_length=16)
+    closed_at: datetime | None = None
     updated_at: datetime
 
 
