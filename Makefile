@@ -8,13 +8,17 @@ INFRA := deploy/local/infra.sh
 export INFOHUS_CACHE ?= /var/tmp/infohus
 OPA := $(INFOHUS_CACHE)/bin/opa
 
-.PHONY: help install lock infra-up infra-down infra-status run test test-unit test-slow policy-test docs clean
+.PHONY: help install lock infra-up infra-down infra-status run test test-unit test-slow policy-test docs clean \
+	seed token verify-log
 
 help:
 	@echo "make run          start Kafka, OPA and the five services on 127.0.0.1 (Ctrl-C stops)"
 	@echo "make test         policy tests, then the whole suite against real Kafka, OPA and PostgreSQL"
 	@echo "make test-slow    the long soak and fault runs"
 	@echo "make docs         write OpenAPI and AsyncAPI documents to docs/api/"
+	@echo "make seed         load a Danish demo data set into the running stack (after make run)"
+	@echo "make token ROLE=ssp_coordinator   print a development bearer token for a demo user"
+	@echo "make verify-log   check every service's hash-chained processing log"
 	@echo "make infra-up | infra-down | infra-status"
 
 $(VENV)/.installed: requirements.lock $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
@@ -59,6 +63,16 @@ test-slow: install infra-up
 
 docs: install
 	$(PY) deploy/local/docs.py docs/api
+
+seed: install
+	$(PY) deploy/local/seed.py
+
+ROLE ?= ssp_coordinator
+token: install
+	@$(PY) -m infohus_platform.devidp token $(ROLE)
+
+verify-log: install
+	$(PY) -m infohus_platform.processing_log verify
 
 clean:
 	rm -rf var test-output .pytest_cache

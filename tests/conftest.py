@@ -20,6 +20,8 @@ sys.path.insert(0, str(ROOT / "deploy" / "local"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from stack import SERVICES, ServiceStack  # noqa: E402
+from support import DEV_IDP_DIR, bearer  # noqa: E402
+from notify_fixtures import NotifySetup, notify_setup, smtp_sink, webhook_receiver  # noqa: E402,F401
 
 OUTPUT = ROOT / "test-output"
 
@@ -53,14 +55,17 @@ def run_id() -> str:
 
 
 @pytest.fixture(scope="session")
-def stack(infra_env: dict[str, str], run_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceStack]:
+def stack(infra_env: dict[str, str], run_id: str, tmp_path_factory: pytest.TempPathFactory,
+          notify_setup: NotifySetup) -> Iterator[ServiceStack]:
     database_url = infra_env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{run_id}"
     env = dict(os.environ) | infra_env | {
         "DATABASE_URL": database_url,
         "KAFKA_TOPIC_PREFIX": f"{run_id}.",
         "INFOHUS_DATA_DIR": str(tmp_path_factory.mktemp("data")),
         "OUTBOX_POLL_SECONDS": "0.5",
+        "INFOHUS_DEV_IDP_DIR": str(DEV_IDP_DIR),
     }
+    env |= notify_setup.env  # SMTP server, Digital Post folder, staff and partners for notify
     # INFOHUS_TEST_PORT_BASE lets two test runs share one machine (default ports 18001-18005).
     base = int(os.environ.get("INFOHUS_TEST_PORT_BASE", "18000"))
     ports = {name: base + offset for offset, name in enumerate(SERVICES, start=1)}
@@ -78,3 +83,8 @@ def api(stack: ServiceStack) -> Iterator[dict[str, httpx.Client]]:
     yield clients
     for client in clients.values():
         client.close()
+
+
+@pytest.fixture(scope="session")
+def as_user():
+    return bearer

@@ -6,11 +6,29 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from pathlib import Path
+
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from infohus_platform.devidp import issue_token
 
 T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[1]
+DEV_IDP_DIR = ROOT / "test-output" / "dev-idp"
+
+
+def bearer(user: str, **claims: Any) -> dict[str, str]:
+    """Authorization headers for a demo user of the development identity provider."""
+    return {"Authorization": f"Bearer {issue_token(user, DEV_IDP_DIR, **claims)}"}
+
+
+def submit_concern(api: dict[str, httpx.Client], body: dict[str, Any], headers: dict[str, str] | None = None,
+                   user: str = "ssp_coordinator") -> httpx.Response:
+    """POST a concern as a coordinator of the concern's own municipality."""
+    code = body.get("municipality_code", "820")
+    auth = bearer(user, municipality_code=code, org=f"kommune-{code}")
+    return api["intake"].post("/api/v1/concerns", json=body, headers=auth | (headers or {}))
 
 
 def eventually(probe: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.2) -> T:

@@ -6,12 +6,12 @@ import time
 import pytest
 
 import samples
-from support import eventually, query
+from support import eventually, query, submit_concern
 
 
 def stream_concerns(api, count: int, municipality_code: str, accepted: list[str], pause: float) -> None:
     for _ in range(count):
-        response = api["intake"].post("/api/v1/concerns", json=samples.concern(municipality_code=municipality_code))
+        response = submit_concern(api, samples.concern(municipality_code=municipality_code))
         assert response.status_code == 202
         accepted.append(response.json()["concern_id"])
         time.sleep(pause)

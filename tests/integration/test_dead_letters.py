@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import samples
-from support import body_of, eventually, headers_of, json_if_ok, produce, read_topic
+from support import bearer, body_of, eventually, headers_of, json_if_ok, produce, read_topic, submit_concern
 
 
 def ce_headers(event_type: str = "dk.infohus.concern.received.v1") -> dict[str, str]:
@@ -38,9 +38,10 @@ async def test_malformed_events_are_dead_lettered_and_the_consumer_carries_on(ap
     assert all(bad_cpr not in reason for reason in reasons)
 
     # The consumer did not stop: a good concern still becomes a case.
-    response = api["intake"].post("/api/v1/concerns", json=samples.concern())
+    response = submit_concern(api, samples.concern())
     concern_id = response.json()["concern_id"]
-    eventually(lambda: json_if_ok(api["assessment"].get(f"/api/v1/cases/by-concern/{concern_id}")))
+    eventually(lambda: json_if_ok(api["assessment"].get(f"/api/v1/cases/by-concern/{concern_id}",
+                                                        headers=bearer("ssp_coordinator"))))
 
 
 async def test_the_network_quarantines_case_data_without_copying_it(api, stack, infra_env):

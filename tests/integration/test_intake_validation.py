@@ -3,7 +3,7 @@
 import pytest
 
 import samples
-from support import query
+from support import query, submit_concern
 
 
 def concern_rows(stack) -> tuple[int, int]:
@@ -34,7 +34,7 @@ def with_person(**person):
 )
 def test_bad_concern_is_refused_with_field_and_reason(api, stack, body, field, reason):
     before = concern_rows(stack)
-    response = api["intake"].post("/api/v1/concerns", json=body)
+    response = submit_concern(api, body)
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert any(e["field"] == field and reason in e["reason"] for e in errors), errors
@@ -48,19 +48,19 @@ def test_bad_concern_is_refused_with_field_and_reason(api, stack, body, field, r
 def test_same_idempotency_key_creates_one_concern(api, stack):
     body = samples.concern()
     headers = {"Idempotency-Key": "telefon-2026-11-23-001"}
-    first = api["intake"].post("/api/v1/concerns", json=body, headers=headers)
-    second = api["intake"].post("/api/v1/concerns", json=body, headers=headers)
+    first = submit_concern(api, body, headers=headers)
+    second = submit_concern(api, body, headers=headers)
     assert first.status_code == second.status_code == 202
     assert first.json() == second.json()
     rows = query(stack, "intake", "SELECT count(*) AS n FROM concern WHERE concern_id = $1", first.json()["concern_id"])
     assert rows[0]["n"] == 1
 
-    different = api["intake"].post("/api/v1/concerns", json=samples.concern(), headers=headers)
+    different = submit_concern(api, samples.concern(), headers=headers)
     assert different.status_code == 422
 
 
 def test_anonymous_concern_stores_no_reporter(api, stack):
-    response = api["intake"].post("/api/v1/concerns", json=samples.concern(anonymous=True))
+    response = submit_concern(api, samples.concern(anonymous=True))
     assert response.status_code == 202
     stored = query(stack, "intake", "SELECT content FROM concern WHERE concern_id = $1", response.json()["concern_id"])
     assert '"reporter":null' in stored[0]["content"]

@@ -9,8 +9,9 @@ from infohus_contracts.events import LeadRole
 from infohus_contracts.notifications import NotificationKind, NotificationRequested
 from infohus_notify.domain import initial_status
 from infohus_platform.settings import _async_driver
-from infohus_registry.domain import age_band, aggregate_report, period_of
+from infohus_registry.domain import age_band, period_of
 from infohus_registry.settings import RegistrySettings
+from infohus_registry.statistics import aggregate_report
 
 
 @pytest.mark.parametrize(("age", "lead"), [(None, LeadRole.SSP_COORDINATOR), (17, LeadRole.SSP_COORDINATOR),

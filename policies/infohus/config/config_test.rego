@@ -196,3 +196,24 @@ test_reporter_data_goes_nowhere_else if {
 reporter_ok(_, p) if not "reporter" in p.classes
 
 reporter_ok(kind, _) if kind in {"internal", "reporter"}
+
+# The duty-to-inform letter (notify) quotes these texts: each regime cites its legal basis,
+# and the letter names purpose, categories, source and recipients (GDPR art. 14(1)-(2)).
+test_notice_texts_are_complete if {
+	every regime, _ in cfg.regimes {
+		count(cfg.notice.legal_basis[regime]) > 0
+	}
+	count(trim_space(cfg.notice.purpose)) > 0
+	count(trim_space(cfg.notice.source)) > 0
+	count(cfg.notice.data_categories) > 0
+	count(cfg.notice.recipients) > 0
+}
+
+# The municipal letter cites § 115, GDPR art. 6(1)(e) and DBL §§ 7 stk. 4 and 8 (LEGAL.md §1 rule 9, §11).
+test_notice_cites_the_municipal_legal_bases if {
+	bases := concat(" ", cfg.notice.legal_basis.gdpr)
+	contains(bases, "§ 115")
+	contains(bases, "artikel 6, stk. 1, litra e")
+	contains(bases, "§ 7, stk. 4")
+	contains(bases, "§ 8")
+}

@@ -77,6 +77,28 @@ test_aggregate_labels_of_all_scalar_kinds_allowed if {
 	allowed(with_cells([{"count": 7, "year": 2026, "area": "Aars", "outcome": null, "decision": true, "suppressed": false}]))
 }
 
+# The registry's statistics for the network: one cell per report, the metric and period on top,
+# the dimension as an allow-listed cell key (services/registry/infohus_registry/statistics.py).
+test_aggregate_registry_dimension_cells_allowed if {
+	every cell in [
+		{"count": 7, "suppressed": false, "municipality_code": "820"},
+		{"count": null, "suppressed": true, "municipality_code": "820", "age_band": "15-17"},
+		{"count": 5, "suppressed": false, "municipality_code": "820", "source_category": "public_school"},
+		{"count": 0, "suppressed": false, "municipality_code": "820", "concern_level": "moderat"},
+		{"count": 6, "suppressed": false, "municipality_code": "820", "outcome": "upheld"},
+		{"count": 9, "suppressed": false, "municipality_code": "820", "effort_level": "preventive"},
+	] {
+		allowed(object.union(network_share, {"aggregate": {"metric": "age_band", "period": "2026-11", "cells": [cell]}}))
+	}
+}
+
+test_aggregate_registry_dimension_cell_still_suppresses_small_counts if {
+	denied_with(
+		object.union(network_share, {"aggregate": {"metric": "source_category", "period": "2026-11", "cells": [{"count": 3, "suppressed": false, "source_category": "police"}]}}),
+		"is a small cell",
+	)
+}
+
 test_aggregate_unknown_top_level_field_is_denied if {
 	denied_with(
 		object.union(network_share, {"aggregate": {"notes": "x"}}),

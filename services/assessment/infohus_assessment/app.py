@@ -6,6 +6,7 @@ from infohus_platform.service import build_app
 
 from .api import router
 from .handlers import register_handlers
+from .schedules import hourly
 from .settings import AssessmentSettings
 from .storage import TABLES
 
@@ -17,4 +18,5 @@ def create_app(settings: AssessmentSettings | None = None) -> FastAPI:
         tables=TABLES,
         routers=[router],
         register_handlers=register_handlers,
+        background=[hourly],
     )

@@ -1,17 +1,15 @@
-"""Assessment's Kafka handlers: thin; the rules are in ``domain``."""
-
-from uuid import uuid4
+"""Assessment's Kafka handlers: thin; the rules are in ``workflow`` and ``domain``."""
 
 from faststream.kafka import KafkaMessage
 
-from infohus_contracts.events import CaseOpened, ConcernDetails, ConcernReceived
-from infohus_contracts.topics import CASE_EVENTS, CONCERN_RECEIVED
+from infohus_contracts.events import ConcernReceived
+from infohus_contracts.topics import CONCERN_RECEIVED
+from infohus_platform import processing_log
 from infohus_platform.kafka import subscribe
-from infohus_platform.messaging import Share, consume_once, stage_event, utcnow
-from infohus_platform.service import Runtime
+from infohus_platform.messaging import consume_once
+from infohus_platform.runtime import Runtime
 
-from .domain import age_at, lead_for
-from .storage import Case, CaseRepository
+from .workflow import Workflow
 
 
 def register_handlers(runtime: Runtime) -> None:
@@ -20,45 +18,12 @@ def register_handlers(runtime: Runtime) -> None:
         async with runtime.db.session() as session:
             if not await consume_once(session, message.headers["ce_id"], CONCERN_RECEIVED.name):
                 return
-            repository = CaseRepository(session)
-            if await repository.by_concern(str(concern.concern_id)) is None:
-                opened_at = utcnow()
-                age = age_at(concern, opened_at)
-                details = ConcernDetails.model_validate(concern.model_dump(exclude={"reporter"}))
-                event = CaseOpened(
-                    case_id=uuid4(),
-                    opened_at=opened_at,
-                    lead=lead_for(age),
-                    reporter_organisation=concern.reporter.organisation if concern.reporter else None,
-                    concern=details,
-                )
-                repository.add(
-                    Case(
-                        case_id=str(event.case_id),
-                        concern_id=str(concern.concern_id),
-                        municipality_code=concern.municipality_code,
-                        opened_at=opened_at,
-                        stage="received",
-                        lead=event.lead.value,
-                        concern=details.model_dump_json(),
-                    )
-                )
-                stage_event(
-                    session,
-                    runtime.settings,
-                    topic=CASE_EVENTS,
-                    event_type="dk.infohus.case.opened.v1",
-                    body=event,
-                    key=str(concern.concern_id),
-                    subject=str(concern.concern_id),
-                    share=Share.of(
-                        event,
-                        recipient_kind="internal",
-                        purpose="prevention",
-                        case_stage="received",
-                        subject={"age": age, "municipality_code": concern.municipality_code},
-                        flags=concern.flags.model_dump(),
-                    ),
+            case = await Workflow(runtime, session).open_case(concern)
+            if case is not None:
+                await processing_log.record(
+                    session, actor="service:assessment", action="case.open", subject_ref=case.concern_id,
+                    data_classes=["identity", "social", "narrative", "special_category", "process"],
+                    purpose="prevention", is_postgres=runtime.db.is_postgres,
                 )
             await session.commit()
         runtime.relay.wake()

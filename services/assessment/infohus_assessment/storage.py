@@ -1,9 +1,9 @@
 """Assessment's tables and repository."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, Text
-from sqlmodel import Field, SQLModel, select
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -15,21 +15,216 @@ class Case(SQLModel, table=True):
     case_id: str = Field(primary_key=True, max_length=36)
     concern_id: str = Field(unique=True, max_length=36)
     municipality_code: str = Field(max_length=3, index=True)
+    person_key: str | None = Field(default=None, max_length=64, index=True)
+    birth_date: date | None = None
     opened_at: datetime
     stage: str = Field(max_length=32, index=True)
     lead: str = Field(max_length=32)
+    urgent: bool = False
+    honour_conflict: bool = False
+    approach: str | None = Field(default=None, max_length=40)
+    outcome: str | None = Field(default=None, max_length=32)
+    outcome_reason: str | None = Field(default=None, sa_column=Column(Text))
+    forwarded_to: str | None = Field(default=None, max_length=200)
+    underretning_made: bool | None = None
+    follow_up_cadence: str | None = Field(default=None, max_length=16)
+    next_follow_up: date | None = None
+    overdue_reminded_for: date | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = Field(default=None, sa_column=Column(Text))
     concern: str = Field(sa_column=Column(Text, nullable=False))
 
+    def lead_role(self) -> str:
+        """The staff role that leads: the SSP coordinator, or for local police the police coordinator."""
+        return "ssp_coordinator" if self.lead == "ssp_coordinator" else "police_coordinator"
 
-TABLES = (Case,)
+
+class EnrichmentRequest(SQLModel, table=True):
+    """A § 115 request to an authority (berigelse), with its purpose, necessity and answer."""
+
+    __tablename__ = "enrichment_request"
+
+    request_id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(max_length=36, index=True)
+    municipality_code: str = Field(max_length=3)
+    authority: str = Field(max_length=40, index=True)
+    purpose: str = Field(max_length=40)
+    necessity_reason: str = Field(sa_column=Column(Text, nullable=False))
+    requested_by: str = Field(max_length=200)
+    requested_at: datetime
+    deadline: date
+    remind_on: date
+    reminded: bool = False
+    share_decision_id: str | None = Field(default=None, max_length=64)
+    policy_version: str | None = Field(default=None, max_length=64)
+    legal_basis: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="requested", max_length=16)
+    answer: str | None = Field(default=None, sa_column=Column(Text))
+    answered_by: str | None = Field(default=None, max_length=200)
+    answered_at: datetime | None = None
+
+
+class Assessment(SQLModel, table=True):
+    """An assessment with the national tool (vurderingsværktøjet)."""
+
+    __tablename__ = "assessment"
+
+    assessment_id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(max_length=36, index=True)
+    person_key: str | None = Field(default=None, max_length=64, index=True)
+    instrument_version: str = Field(max_length=40)
+    dimensions: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    concern_level: str = Field(max_length=16)
+    security_aspect: str = Field(sa_column=Column(Text, nullable=False))
+    social_aspect: str = Field(sa_column=Column(Text, nullable=False))
+    assessed_by: str = Field(max_length=200)
+    assessed_at: datetime
+
+
+class EffortDecision(SQLModel, table=True):
+    """The infohus's decision: effort level, measures, lead, and the PET report question."""
+
+    __tablename__ = "effort_decision"
+
+    decision_id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(max_length=36, index=True)
+    effort_level: str = Field(max_length=16)
+    measures: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    lead: str = Field(max_length=32)
+    report_to_pet: bool = False
+    pet_status: str = Field(default="not_requested", max_length=20)  # not_requested|awaiting_signoff|signed_off
+    pet_signed_off_by: str | None = Field(default=None, max_length=200)
+    approval: str = Field(default="not_required", max_length=16)  # not_required|pending|approved
+    approved_by: str | None = Field(default=None, max_length=200)
+    decided_by: str = Field(max_length=200)
+    decided_at: datetime
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "follow_up"
+
+    follow_up_id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(max_length=36, index=True)
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    recorded_by: str = Field(max_length=200)
+    recorded_at: datetime
+
+
+class Meeting(SQLModel, table=True):
+    """An Infohus Kommune meeting with its agenda of open cases."""
+
+    __tablename__ = "meeting"
+
+    meeting_id: str = Field(primary_key=True, max_length=36)
+    municipality_code: str = Field(max_length=3, index=True)
+    kind: str = Field(max_length=16)
+    scheduled_for: datetime
+    agenda: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    convened_by: str = Field(max_length=200)
+    convened_at: datetime
+
+
+class ScheduleRun(SQLModel, table=True):
+    """The last day the daily jobs ran for, so a job is done once per day."""
+
+    __tablename__ = "schedule_run"
+
+    job: str = Field(primary_key=True, max_length=40)
+    last_day: date
+
+
+TABLES = (Case, EnrichmentRequest, Assessment, EffortDecision, FollowUp, Meeting, ScheduleRun)
 
 
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, case: Case) -> None:
-        self.session.add(case)
+    def add(self, *items: SQLModel) -> None:
+        for item in items:
+            self.session.add(item)
+
+    async def get(self, case_id: str) -> Case | None:
+        return await self.session.get(Case, case_id)
 
     async def by_concern(self, concern_id: str) -> Case | None:
         return (await self.session.exec(select(Case).where(Case.concern_id == concern_id))).first()
+
+    async def cases(self, municipality_codes: list[str] | None, *, stage: str | None = None, lead: str | None = None,
+                    open_only: bool = False, urgent: bool | None = None) -> list[Case]:
+        query = select(Case).order_by(col(Case.opened_at).desc())
+        if municipality_codes is not None:
+            query = query.where(col(Case.municipality_code).in_(municipality_codes))
+        if stage:
+            query = query.where(Case.stage == stage)
+        if lead:
+            query = query.where(Case.lead == lead)
+        if open_only:
+            query = query.where(Case.stage != "closed")
+        if urgent is not None:
+            query = query.where(Case.urgent == urgent)
+        return list((await self.session.exec(query)).all())
+
+    async def requests_for(self, case_id: str) -> list[EnrichmentRequest]:
+        query = select(EnrichmentRequest).where(EnrichmentRequest.case_id == case_id)
+        return list((await self.session.exec(query.order_by(col(EnrichmentRequest.requested_at)))).all())
+
+    async def requests(self, *, authority: str | None, municipality_codes: list[str] | None) -> list[EnrichmentRequest]:
+        query = select(EnrichmentRequest).order_by(col(EnrichmentRequest.requested_at).desc())
+        if authority:
+            query = query.where(EnrichmentRequest.authority == authority)
+        if municipality_codes is not None:
+            query = query.where(col(EnrichmentRequest.municipality_code).in_(municipality_codes))
+        return list((await self.session.exec(query)).all())
+
+    async def request(self, request_id: str) -> EnrichmentRequest | None:
+        return await self.session.get(EnrichmentRequest, request_id)
+
+    async def assessments_for(self, case_id: str) -> list[Assessment]:
+        query = select(Assessment).where(Assessment.case_id == case_id).order_by(col(Assessment.assessed_at))
+        return list((await self.session.exec(query)).all())
+
+    async def assessment(self, assessment_id: str) -> Assessment | None:
+        return await self.session.get(Assessment, assessment_id)
+
+    async def latest_assessment(self, case_id: str) -> Assessment | None:
+        assessments = await self.assessments_for(case_id)
+        return assessments[-1] if assessments else None
+
+    async def decisions_for(self, case_id: str) -> list[EffortDecision]:
+        query = select(EffortDecision).where(EffortDecision.case_id == case_id)
+        return list((await self.session.exec(query.order_by(col(EffortDecision.decided_at)))).all())
+
+    async def decision(self, decision_id: str) -> EffortDecision | None:
+        return await self.session.get(EffortDecision, decision_id)
+
+    async def follow_ups_for(self, case_id: str) -> list[FollowUp]:
+        query = select(FollowUp).where(FollowUp.case_id == case_id).order_by(col(FollowUp.recorded_at))
+        return list((await self.session.exec(query)).all())
+
+    async def overdue(self, municipality_codes: list[str] | None, as_of: date) -> list[Case]:
+        query = select(Case).where(Case.stage != "closed", col(Case.next_follow_up).is_not(None),
+                                   col(Case.next_follow_up) < as_of)
+        if municipality_codes is not None:
+            query = query.where(col(Case.municipality_code).in_(municipality_codes))
+        return list((await self.session.exec(query.order_by(col(Case.next_follow_up)))).all())
+
+    async def open_cases_with_birth_date(self) -> list[Case]:
+        query = select(Case).where(Case.stage != "closed", col(Case.birth_date).is_not(None))
+        return list((await self.session.exec(query)).all())
+
+    async def due_reminders(self, on: date) -> list[EnrichmentRequest]:
+        query = select(EnrichmentRequest).where(EnrichmentRequest.status == "requested",
+                                                EnrichmentRequest.reminded == False,  # noqa: E712
+                                                col(EnrichmentRequest.remind_on) <= on)
+        return list((await self.session.exec(query)).all())
+
+    async def meetings(self, municipality_codes: list[str] | None) -> list[Meeting]:
+        query = select(Meeting).order_by(col(Meeting.scheduled_for))
+        if municipality_codes is not None:
+            query = query.where(col(Meeting.municipality_code).in_(municipality_codes))
+        return list((await self.session.exec(query)).all())
+
+    async def last_meeting(self, municipality_code: str) -> Meeting | None:
+        query = select(Meeting).where(Meeting.municipality_code == municipality_code, Meeting.kind == "regular")
+        return (await self.session.exec(query.order_by(col(Meeting.scheduled_for).desc()))).first()

@@ -71,6 +71,10 @@ def classes_present(instance: BaseModel) -> set[DataClass]:
         if isinstance(value, BaseModel):
             present |= classes_present(value)
             continue
+        if isinstance(value, list) and value and all(isinstance(item, BaseModel) for item in value):
+            for item in value:
+                present |= classes_present(item)
+            continue
         data_class = data_class_of(type(instance), name)
         if data_class is not None:
             present.add(data_class)

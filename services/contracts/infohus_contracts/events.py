@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -201,6 +201,84 @@ class ConcernReceived(ConcernDetails):
         return self
 
 
+class CaseStage(StrEnum):
+    RECEIVED = "received"
+    INITIAL_ASSESSMENT = "initial_assessment"
+    ENRICHMENT = "enrichment"
+    DECISION = "decision"
+    EFFORT = "effort"
+    FOLLOW_UP = "follow_up"
+    CLOSED = "closed"
+
+
+class AssessmentApproach(StrEnum):
+    """How the municipality makes the initial assessment (indledende vurdering)."""
+
+    INTERNAL = "internal"
+    SSP_MEETING = "ssp_meeting"
+    JOINT_WITH_POLICE_COORDINATOR = "joint_with_police_coordinator"
+    POLICE_ALONE = "police_alone"
+
+
+class InitialOutcome(StrEnum):
+    UNFOUNDED = "unfounded"
+    NOT_RADICALISATION = "not_radicalisation"
+    IMMINENT_RISK = "imminent_risk"
+    HONOUR_RELATED = "honour_related"
+    UPHELD = "upheld"
+
+
+class Authority(StrEnum):
+    """§ 115 authorities that enrich a case (berigelse)."""
+
+    SOCIAL_SERVICES_U18 = "social_services_u18"
+    SOCIAL_SERVICES_18PLUS = "social_services_18plus"
+    EMPLOYMENT_EDUCATION = "employment_education"
+    LOCAL_POLICE = "local_police"
+    PSYCHIATRY = "psychiatry"
+    KRIMINALFORSORGEN = "kriminalforsorgen"
+    AD_HOC = "ad_hoc"
+
+
+class ConcernLevel(StrEnum):
+    """Overall concern level [PROPOSED label set, LEGAL.md §10]; no numeric risk score."""
+
+    UBEGRUNDET = "ubegrundet"
+    LAV = "lav"
+    MODERAT = "moderat"
+    HOEJ = "hoej"
+    AKUT = "akut"
+
+    @property
+    def serious(self) -> bool:
+        return self in (ConcernLevel.HOEJ, ConcernLevel.AKUT)
+
+
+class EffortLevel(StrEnum):
+    """Opbyggende / foregribende / indgribende indsats."""
+
+    GENERAL = "general"
+    PREVENTIVE = "preventive"
+    INTERVENING = "intervening"
+
+
+class Measure(StrEnum):
+    CONCERN_CONVERSATION = "concern_conversation"
+    MENTOR = "mentor"
+    PARENT_COACHING = "parent_coaching"
+    FAMILY_SUPPORT = "family_support"
+    EDUCATION_EMPLOYMENT = "education_employment"
+    EXIT_PROGRAMME = "exit_programme"
+    PSYCHIATRIC_REFERRAL = "psychiatric_referral"
+    OTHER = "other"
+
+
+class FollowUpCadence(StrEnum):
+    BIWEEKLY = "biweekly"
+    QUARTERLY = "quarterly"
+    AD_HOC = "ad_hoc"
+
+
 class CaseOpened(Contract):
     """``case.opened`` on ``infohus.case.events.v1``: assessment opened a case for a concern."""
 
@@ -212,5 +290,94 @@ class CaseOpened(Contract):
     concern: ConcernDetails
 
 
-# Everything on ``infohus.case.events.v1``; a discriminated union on ``kind`` once there are more.
-CaseEvent = CaseOpened
+class CaseChange(Contract):
+    """What every later case event carries: which case, when, and who did it."""
+
+    case_id: UUID = classified(P)
+    concern_id: UUID = classified(P)
+    at: datetime = classified(P)
+    actor: str = classified(P, max_length=200, description="user id of who made the change")
+
+
+class InitialAssessmentMade(CaseChange):
+    kind: Literal["case.initial_assessment_made"] = classified(P, "case.initial_assessment_made")
+    approach: AssessmentApproach = classified(P)
+    outcome: InitialOutcome = classified(P)
+    reason: str | None = classified(DataClass.NARRATIVE, None, max_length=4000)
+    forwarded_to: str | None = classified(P, None, max_length=200)
+    stage: CaseStage = classified(P)
+
+
+class EnrichmentRequested(CaseChange):
+    kind: Literal["case.enrichment_requested"] = classified(P, "case.enrichment_requested")
+    request_id: UUID = classified(P)
+    authority: Authority = classified(P)
+    deadline: date = classified(P)
+    share_decision_id: str | None = classified(P, None)
+
+
+class EnrichmentAnswered(CaseChange):
+    kind: Literal["case.enrichment_answered"] = classified(P, "case.enrichment_answered")
+    request_id: UUID = classified(P)
+    authority: Authority = classified(P)
+
+
+class CaseAssessed(CaseChange):
+    """An assessment with the national tool: the level and the two aspects, not the dimension notes."""
+
+    kind: Literal["case.assessed"] = classified(P, "case.assessed")
+    assessment_id: UUID = classified(P)
+    instrument_version: str = classified(P, max_length=40)
+    concern_level: ConcernLevel = classified(DataClass.SPECIAL_CATEGORY)
+    security_aspect: str = classified(DataClass.NARRATIVE, max_length=4000)
+    social_aspect: str = classified(DataClass.NARRATIVE, max_length=4000)
+
+
+class EffortDecided(CaseChange):
+    kind: Literal["case.decided"] = classified(P, "case.decided")
+    decision_id: UUID = classified(P)
+    effort_level: EffortLevel = classified(P)
+    measures: list[Measure] = classified(P)
+    report_to_pet: bool = classified(P)
+    lead: LeadRole = classified(P)
+    standing: bool = classified(P, description="false while leadership approval is pending")
+
+
+class DecisionApproved(CaseChange):
+    kind: Literal["case.decision_approved"] = classified(P, "case.decision_approved")
+    decision_id: UUID = classified(P)
+
+
+class PetReportSignedOff(CaseChange):
+    kind: Literal["case.pet_report_signed_off"] = classified(P, "case.pet_report_signed_off")
+    decision_id: UUID = classified(P)
+
+
+class LeadChanged(CaseChange):
+    kind: Literal["case.lead_changed"] = classified(P, "case.lead_changed")
+    lead: LeadRole = classified(P)
+    reason: str = classified(P, max_length=200)
+
+
+class UnderretningRecorded(CaseChange):
+    """Whether a child-welfare report was made; the infohus concern does not replace it."""
+
+    kind: Literal["case.underretning_recorded"] = classified(P, "case.underretning_recorded")
+    made: bool = classified(P)
+
+
+class FollowUpRecorded(CaseChange):
+    kind: Literal["case.follow_up_recorded"] = classified(P, "case.follow_up_recorded")
+    next_due: date | None = classified(P, None)
+
+
+class CaseClosed(CaseChange):
+    kind: Literal["case.closed"] = classified(P, "case.closed")
+    reason: str = classified(DataClass.NARRATIVE, max_length=4000)
+
+
+CaseEvent = Annotated[
+    CaseOpened | InitialAssessmentMade | EnrichmentRequested | EnrichmentAnswered | CaseAssessed | EffortDecided
+    | DecisionApproved | PetReportSignedOff | LeadChanged | UnderretningRecorded | FollowUpRecorded | CaseClosed,
+    Field(discriminator="kind"),
+]

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel
+from typing import Any
 
 from .aggregates import AggregateReport
 from .events import CaseEvent, ConcernReceived
@@ -14,9 +14,9 @@ DEAD_LETTER_SUFFIX = ".dlq"
 @dataclass(frozen=True)
 class Topic:
     name: str
-    producer: str
+    producers: tuple[str, ...]
     consumers: tuple[str, ...]
-    schema: type[BaseModel]
+    schema: Any
     description: str
 
     def qualified(self, prefix: str = "") -> str:
@@ -25,19 +25,19 @@ class Topic:
 
 
 CONCERN_RECEIVED = Topic(
-    "infohus.concern.received.v1", "intake", ("assessment",), ConcernReceived,
+    "infohus.concern.received.v1", ("intake",), ("assessment",), ConcernReceived,
     "A concern intake accepted, keyed by concern id.",
 )
 CASE_EVENTS = Topic(
-    "infohus.case.events.v1", "assessment", ("registry",), CaseEvent,
+    "infohus.case.events.v1", ("assessment",), ("registry",), CaseEvent,
     "Every state change of a case, keyed by concern id so a case's events stay in order.",
 )
 NOTIFY_REQUESTS = Topic(
-    "infohus.notify.requests.v1", "registry", ("notify",), NotificationRequested,
+    "infohus.notify.requests.v1", ("registry", "assessment"), ("notify",), NotificationRequested,
     "Messages owed to citizens or staff; ids only, never case details.",
 )
 NETWORK_AGGREGATES = Topic(
-    "infohus.network.aggregates.v1", "registry", ("network",), AggregateReport,
+    "infohus.network.aggregates.v1", ("registry",), ("network", "notify"), AggregateReport,
     "Counts for the district network: aggregate-only, small cells suppressed.",
 )
 

@@ -7,9 +7,11 @@ from fastapi import APIRouter, Header, HTTPException, status
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
+from infohus_contracts.classes import classes_present
 from infohus_contracts.topics import CONCERN_RECEIVED
+from infohus_platform.auth import GuardDep, resource
 from infohus_platform.messaging import Share, stage_event
-from infohus_platform.service import RuntimeDep
+from infohus_platform.runtime import RuntimeDep
 
 from .domain import ConcernSubmission
 from .storage import ConcernRepository
@@ -25,9 +27,12 @@ class ConcernAccepted(BaseModel):
 async def submit_concern(
     submission: ConcernSubmission,
     runtime: RuntimeDep,
+    guard: GuardDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ConcernAccepted:
     """Accept a concern. It is stored and its event staged in one transaction; nothing is lost."""
+    decision = await guard.require("concern.create", resource("concern", submission.municipality_code),
+                                   log_now=False)
     fingerprint = submission.fingerprint()
     async with runtime.db.session() as session:
         repository = ConcernRepository(session)
@@ -57,6 +62,8 @@ async def submit_concern(
                 flags=concern.flags.model_dump(),
             ),
         )
+        await guard.record(session, decision, "concern.create", subject_ref=str(concern.concern_id),
+                           data_classes=sorted(c.value for c in classes_present(concern)))
         try:
             await session.commit()
         except IntegrityError:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from infohus_platform.service import RuntimeDep
+from infohus_platform.runtime import RuntimeDep
 
 from .storage import AggregateCount, AggregateRepository
 

@@ -11,7 +11,7 @@ from infohus_contracts.aggregates import AggregateReport
 from infohus_contracts.topics import NETWORK_AGGREGATES
 from infohus_platform.kafka import subscribe
 from infohus_platform.messaging import consume_once
-from infohus_platform.service import Runtime
+from infohus_platform.runtime import Runtime
 
 from .storage import AggregateRepository
 

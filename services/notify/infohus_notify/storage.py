@@ -1,28 +1,108 @@
-"""Notify's tables."""
+"""Notify's tables: notifications (what is owed), deliveries and their log, the in-app inbox."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlmodel import Field, SQLModel, select
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from infohus_platform.messaging import utcnow
+
+from .domain import DUE_STATES, SENDING
 
 
 class Notification(SQLModel, table=True):
-    """One message owed to someone, and what became of it."""
+    """One message owed to someone, and the decision whether it goes out (the art. 14 decision)."""
 
     __tablename__ = "notification"
 
     notification_id: str = Field(primary_key=True, max_length=36)
-    concern_id: str = Field(max_length=36, index=True)
-    municipality_code: str = Field(max_length=3)
+    concern_id: str | None = Field(default=None, max_length=36, index=True)
+    municipality_code: str = Field(max_length=3, index=True)
     kind: str = Field(max_length=32)
-    recipient: str = Field(max_length=32)
-    channel: str = Field(max_length=32)
-    status: str = Field(max_length=32)
-    status_reason: str | None = Field(default=None, max_length=200)
+    recipient: str = Field(max_length=200)  # labels, e.g. "data_subject" or "role:leadership"
+    channel: str = Field(max_length=32)  # the first planned channel
+    # recorded: goes out | held: waiting for a person (reason, review date) | exempt: not sent, documented
+    status: str = Field(max_length=32, index=True)
+    status_reason: str | None = Field(default=None, max_length=500)
     created_at: datetime
+    request: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sealed_addressing: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    exemption_basis: str | None = Field(default=None, max_length=200)
+    review_on: date | None = None
+    review_reminded_at: datetime | None = None
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = None
 
 
-TABLES = (Notification,)
+class Delivery(SQLModel, table=True):
+    """One message to one recipient over one channel: the delivery log's current state."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("dedupe_key", name="uq_delivery_dedupe_key"),)
+
+    delivery_id: str = Field(primary_key=True, max_length=36)
+    dedupe_key: str = Field(max_length=300)
+    purpose: str = Field(max_length=32)  # notice | review_reminder | partner_event
+    notification_id: str | None = Field(default=None, max_length=36, index=True)
+    partner_id: str | None = Field(default=None, max_length=64, index=True)
+    event_id: str | None = Field(default=None, max_length=64)
+    event_type: str | None = Field(default=None, max_length=200)
+    template: str = Field(max_length=64)
+    recipient_label: str = Field(max_length=120)
+    recipient: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    channel: str = Field(max_length=16, index=True)
+    status: str = Field(max_length=16, index=True)
+    status_reason: str | None = Field(default=None, max_length=500)
+    priority: int = 5
+    attempts: int = 0
+    max_attempts: int = 5
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    lease_until: datetime | None = None
+    deadline: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    decision_id: str | None = Field(default=None, max_length=64)
+    policy_version: str | None = Field(default=None, max_length=64)
+    legal_basis: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    deny_reasons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    shared_fields: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    withheld_fields: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    payload: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # partner events only
+
+
+class DeliveryLogEntry(SQLModel, table=True):
+    """Append-only: every state a delivery went through (queued, failed, retried, sent, dead_lettered, ...)."""
+
+    __tablename__ = "delivery_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(max_length=36, index=True)
+    at: datetime = Field(default_factory=utcnow)
+    status: str = Field(max_length=16)
+    attempt: int = 0
+    detail: str | None = Field(default=None, max_length=500)
+
+
+class InboxItem(SQLModel, table=True):
+    """An in-app notification: a subject, a short text and a link; never case details."""
+
+    __tablename__ = "inbox_item"
+
+    item_id: str = Field(primary_key=True, max_length=36)  # the delivery id: one item per delivery
+    user_id: str | None = Field(default=None, max_length=64, index=True)
+    role: str | None = Field(default=None, max_length=64, index=True)
+    kind: str = Field(max_length=64)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    link: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+
+
+TABLES = (Notification, Delivery, DeliveryLogEntry, InboxItem)
 
 
 class NotificationRepository:
@@ -37,4 +117,93 @@ class NotificationRepository:
 
     async def for_concern(self, concern_id: str) -> list[Notification]:
         query = select(Notification).where(Notification.concern_id == concern_id).order_by(Notification.created_at)
+        return list((await self.session.exec(query)).all())
+
+    async def due_for_review(self, today: date) -> list[Notification]:
+        query = select(Notification).where(
+            Notification.status == "held",
+            col(Notification.review_on).is_not(None),
+            col(Notification.review_on) <= today,
+            col(Notification.review_reminded_at).is_(None),
+        )
+        return list((await self.session.exec(query)).all())
+
+    # -- deliveries ---------------------------------------------------------------------------
+
+    async def delivery(self, delivery_id: str) -> Delivery | None:
+        return await self.session.get(Delivery, delivery_id)
+
+    async def has_delivery(self, dedupe_key: str) -> bool:
+        query = select(Delivery.delivery_id).where(Delivery.dedupe_key == dedupe_key)
+        return (await self.session.exec(query)).first() is not None
+
+    def add_delivery(self, delivery: Delivery, detail: str | None = None) -> None:
+        self.session.add(delivery)
+        self.log(delivery, detail or delivery.status_reason)
+
+    def log(self, delivery: Delivery, detail: str | None = None, status: str | None = None) -> None:
+        self.session.add(DeliveryLogEntry(delivery_id=delivery.delivery_id, status=status or delivery.status,
+                                          attempt=delivery.attempts, detail=(detail or None) and detail[:500]))
+
+    async def deliveries(
+        self, *, status: str | None = None, channel: str | None = None, notification_id: str | None = None,
+        partner_id: str | None = None, limit: int = 200,
+    ) -> list[Delivery]:
+        query = select(Delivery)
+        if status:
+            query = query.where(Delivery.status == status)
+        if channel:
+            query = query.where(Delivery.channel == channel)
+        if notification_id:
+            query = query.where(Delivery.notification_id == notification_id)
+        if partner_id:
+            query = query.where(Delivery.partner_id == partner_id)
+        query = query.order_by(col(Delivery.created_at).desc()).limit(limit)
+        return list((await self.session.exec(query)).all())
+
+    async def log_of(self, delivery_id: str) -> list[DeliveryLogEntry]:
+        query = select(DeliveryLogEntry).where(DeliveryLogEntry.delivery_id == delivery_id).order_by(
+            col(DeliveryLogEntry.id))
+        return list((await self.session.exec(query)).all())
+
+    async def claim_due(self, now: datetime, limit: int, lease_until: datetime, is_postgres: bool) -> list[Delivery]:
+        """Take the due deliveries (and abandoned ones whose lease ran out) for this worker."""
+        query = (
+            select(Delivery)
+            .where(
+                or_(
+                    col(Delivery.status).in_(DUE_STATES)
+                    & (col(Delivery.next_attempt_at) <= now)
+                    & (col(Delivery.lease_until).is_(None) | (col(Delivery.lease_until) < now)),
+                    (col(Delivery.status) == SENDING) & (col(Delivery.lease_until) < now),
+                )
+            )
+            .order_by(col(Delivery.priority), col(Delivery.next_attempt_at))
+            .limit(limit)
+        )
+        if is_postgres:
+            query = query.with_for_update(skip_locked=True)
+        rows = list((await self.session.exec(query)).all())
+        for row in rows:
+            row.status = SENDING
+            row.lease_until = lease_until
+            row.updated_at = now
+        return rows
+
+    # -- inbox --------------------------------------------------------------------------------
+
+    async def add_inbox_item(self, item: InboxItem) -> None:
+        """Idempotent: a delivery that is retried after a crash does not add a second item."""
+        if await self.session.get(InboxItem, item.item_id) is None:
+            self.session.add(item)
+
+    async def inbox(self, user_id: str | None, roles: list[str], limit: int = 100) -> list[InboxItem]:
+        conditions = []
+        if user_id:
+            conditions.append(InboxItem.user_id == user_id)
+        if roles:
+            conditions.append(col(InboxItem.role).in_(roles) & col(InboxItem.user_id).is_(None))
+        if not conditions:
+            return []
+        query = select(InboxItem).where(or_(*conditions)).order_by(col(InboxItem.created_at).desc()).limit(limit)
         return list((await self.session.exec(query)).all())

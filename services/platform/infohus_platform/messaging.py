@@ -22,7 +22,7 @@ from infohus_contracts.classes import classes_present
 from infohus_contracts.cloudevents import CloudEventAttributes
 from infohus_contracts.topics import Topic
 
-from . import correlation
+from . import correlation, processing_log
 from .db import Database
 from .observability import Metrics
 from .policy import PolicyClient, PolicyUnavailable
@@ -197,6 +197,12 @@ class OutboxRelay:
                     row.decision_id = decision.decision_id
                     row.policy_version = decision.policy_version
                     row.legal_basis = decision.legal_basis
+                    await processing_log.record(
+                        session, actor=f"service:{self.settings.service_name}", action=f"share:{row.topic}",
+                        subject_ref=row.headers.get("ce_subject"), data_classes=row.share.get("data_classes", []),
+                        purpose=row.share.get("purpose", ""), decision_id=decision.decision_id,
+                        outcome="allowed" if decision.allow else "denied", is_postgres=self.db.is_postgres,
+                    )
                     if not decision.allow:
                         row.status = "denied"
                         row.deny_reasons = decision.reasons
@@ -224,17 +230,8 @@ class OutboxRelay:
 
     def _share_input(self, row: OutboxMessage) -> dict[str, Any]:
         share = dict(row.share)
-        classes = set(share.get("data_classes", []))
-        stated_basis = {
-            data_class: basis
-            for data_class, basis in (
-                ("special_category", self.settings.special_category_basis),
-                ("criminal", self.settings.criminal_basis),
-            )
-            if data_class in classes
-        }
         return {
-            "stated_basis": stated_basis,
+            "stated_basis": self.settings.stated_basis(share.get("data_classes", [])),
             "action": "publish",
             "sender": {
                 "service": self.settings.service_name,

@@ -77,16 +77,28 @@ class HttpMiddleware:
         correlation.bind(correlation.sanitize(headers.get(b"x-correlation-id", b"").decode("latin-1")))
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def send_wrapper(message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 message.setdefault("headers", []).append((b"x-correlation-id", correlation.current().encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            # Never let a traceback reach a log: its frames and SQL parameters may hold personal data.
+            structlog.get_logger(__name__).error("unhandled error", error=type(exc).__name__,
+                                                 route=getattr(scope.get("route"), "path", "unmatched"))
+            if not response_started:
+                body = b'{"detail":"internal error"}'
+                await send_wrapper({"type": "http.response.start", "status": 500,
+                                    "headers": [(b"content-type", b"application/json"),
+                                                (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")

@@ -1,50 +1,31 @@
 """Composition root shared by the services: one lifespan owns the broker, OPA client and database."""
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Annotated
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlmodel import SQLModel
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 from infohus_contracts.topics import ALL_TOPICS
 
+from .auth import TokenVerifier
 from .db import Database
 from .kafka import DeadLetters, make_broker
 from .messaging import MESSAGING_TABLES, OutboxRelay
+from .processing_log import PROCESSING_LOG_TABLES
 from .observability import HttpMiddleware, Metrics, configure_logging
-from .policy import PolicyClient
-from .settings import ServiceSettings
+from .errors import RuleViolation, ShareRefused
+from .policy import PolicyClient, PolicyUnavailable
+from .runtime import Runtime
+from .settings import ServiceSettings, jwks_location
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass
-class Runtime:
-    """Everything long-lived a service's routes and handlers need."""
-
-    settings: ServiceSettings
-    db: Database
-    broker: KafkaBroker
-    policy: PolicyClient
-    metrics: Metrics
-    relay: OutboxRelay
-    broker_ready: asyncio.Event
-
-
-def runtime_of(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 
 
 def build_app(
@@ -54,6 +35,7 @@ def build_app(
     tables: Sequence[type[SQLModel]],
     routers: Sequence[APIRouter] = (),
     register_handlers: Callable[[Runtime], None] | None = None,
+    background: Sequence[Callable[[Runtime], Awaitable[None]]] = (),
     dead_letter_payload: bool = True,
 ) -> FastAPI:
     configure_logging(settings.service_name, settings.log_level)
@@ -68,7 +50,7 @@ def build_app(
             topic.qualified(settings.kafka_topic_prefix), schema=topic.schema, description=topic.description
         )
         for topic in ALL_TOPICS
-        if topic.producer == settings.service_name
+        if settings.service_name in topic.producers
     }
     relay = OutboxRelay(settings, db, publishers, policy, metrics, broker_ready)
     runtime = Runtime(settings, db, broker, policy, metrics, relay, broker_ready)
@@ -87,22 +69,26 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        await db.start([*tables, *MESSAGING_TABLES])
+        await db.start([*tables, *MESSAGING_TABLES, *PROCESSING_LOG_TABLES])
         async with policy:
             connector = asyncio.create_task(connect_broker())
             relay_task = asyncio.create_task(relay.run())
+            jobs = [asyncio.create_task(job(runtime)) for job in background]
             log.info("service started", port=settings.listen_port)
             try:
                 yield
             finally:
                 relay.stop()
                 connector.cancel()
-                await asyncio.gather(relay_task, connector, return_exceptions=True)
+                for job in jobs:
+                    job.cancel()
+                await asyncio.gather(relay_task, connector, *jobs, return_exceptions=True)
                 await broker.stop()
         await db.dispose()
 
     app = FastAPI(title=title, lifespan=lifespan, version="1.0.0")
     app.state.runtime = runtime
+    app.state.token_verifier = TokenVerifier(jwks_location(settings), settings.oidc_issuer, settings.oidc_audience)
     app.add_middleware(HttpMiddleware, metrics=metrics)
     _install_error_handlers(app)
     app.include_router(_health_router(runtime))
@@ -151,7 +137,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
 
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", error=type(exc).__name__)
-        return JSONResponse({"detail": "internal error"}, status_code=500)
+    @app.exception_handler(RuleViolation)
+    async def rule_violation(_: Request, exc: RuleViolation) -> JSONResponse:
+        return JSONResponse({"detail": "invalid request", "errors": [{"field": exc.field, "reason": exc.reason,
+                                                                      "type": "rule"}]}, status_code=422)
+
+    @app.exception_handler(ShareRefused)
+    async def share_refused(_: Request, exc: ShareRefused) -> JSONResponse:
+        return JSONResponse({"detail": {"reasons": exc.reasons, "decision_id": exc.decision_id}}, status_code=403)
+
+    @app.exception_handler(PolicyUnavailable)
+    async def policy_unavailable(_: Request, exc: PolicyUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": "the policy service cannot be asked right now; nothing was shared"},
+                            status_code=503)

@@ -29,6 +29,12 @@ class ServiceSettings(BaseSettings):
     database_url: str | None = None
     infohus_data_dir: Path = Path("var")
     log_level: str = "INFO"
+    # "dev" lets the services trust the development identity provider's key set (var/dev-idp).
+    infohus_env: str = Field("dev", pattern="^(dev|test|production)$")
+    oidc_jwks_url: str | None = None
+    oidc_issuer: str = "infohus-dev-idp"
+    oidc_audience: str = "infohus"
+    infohus_dev_idp_dir: Path = Path("var/dev-idp")
     outbox_poll_seconds: float = 1.0
     consumer_max_attempts: int = 5
 
@@ -40,6 +46,11 @@ class ServiceSettings(BaseSettings):
     def source(self) -> str:
         """The CloudEvents ``source`` of everything this service publishes."""
         return f"/infohus/{self.infohus_org}/{self.service_name}"
+
+    def stated_basis(self, data_classes: "list[str] | set[str]") -> dict[str, str]:
+        """The basis this controller states for the art. 9 and art. 10 data in a share."""
+        bases = {"special_category": self.special_category_basis, "criminal": self.criminal_basis}
+        return {data_class: basis for data_class, basis in bases.items() if data_class in data_classes}
 
     def group_id(self) -> str:
         return f"{self.kafka_topic_prefix}infohus.{self.service_name}"
@@ -68,3 +79,14 @@ def _async_driver(url: str) -> str:
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
     return url
+
+
+def jwks_location(settings: ServiceSettings) -> str:
+    """The identity provider's key set; development keys only outside production."""
+    if settings.oidc_jwks_url:
+        return settings.oidc_jwks_url
+    if settings.infohus_env == "production":
+        raise ValueError("OIDC_JWKS_URL must be set in production: the development key set is refused")
+    from .devidp import ensure_keys
+
+    return str(ensure_keys(settings.infohus_dev_idp_dir).resolve())

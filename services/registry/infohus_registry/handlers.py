@@ -7,14 +7,16 @@ from faststream.kafka import KafkaMessage
 
 from infohus_contracts.events import CaseEvent, CaseOpened
 from infohus_contracts.notifications import NotificationKind, NotificationRequested
-from infohus_contracts.topics import CASE_EVENTS, NETWORK_AGGREGATES, NOTIFY_REQUESTS
-from infohus_platform.kafka import subscribe
+from infohus_contracts.topics import CASE_EVENTS, NOTIFY_REQUESTS
+from infohus_platform import processing_log
+from infohus_platform.kafka import MalformedEvent, subscribe
 from infohus_platform.messaging import Share, consume_once, stage_event, utcnow
 from infohus_platform.policy import PolicyUnavailable
-from infohus_platform.service import Runtime
+from infohus_platform.runtime import Runtime
 
-from .domain import age_band, aggregate_report, period_of
+from .domain import REGISTRATION_CLASSES, age_band, apply_change, period_of
 from .settings import RegistrySettings
+from .statistics import stage_aggregates
 from .storage import Registration, RegistrationRepository
 
 
@@ -31,6 +33,21 @@ def register_handlers(runtime: Runtime) -> None:
                 return
             if isinstance(event, CaseOpened):
                 await _register(runtime, session, event, k)
+            else:
+                registration = await RegistrationRepository(session).get(str(event.concern_id))
+                if registration is None:
+                    # Case events are keyed by concern id, so the opening always comes first.
+                    raise MalformedEvent("a case event for a concern that was never registered")
+                if apply_change(registration, event):
+                    registration.updated_at = utcnow()
+                    session.add(registration)
+                    await processing_log.record(
+                        session, actor="service:registry", action=f"registration.update:{event.kind}",
+                        subject_ref=registration.concern_id, data_classes=REGISTRATION_CLASSES,
+                        purpose="prevention", is_postgres=runtime.db.is_postgres,
+                    )
+                    await session.flush()
+                    await stage_aggregates(runtime, session, registration.municipality_code, registration.period, k)
             await session.commit()
         runtime.relay.wake()
 
@@ -65,6 +82,10 @@ async def _register(runtime: Runtime, session, event: CaseOpened, k: int) -> Non
         )
     )
     await session.flush()
+    await processing_log.record(
+        session, actor="service:registry", action="registration.create", subject_ref=concern_id,
+        data_classes=REGISTRATION_CLASSES, purpose="prevention", is_postgres=runtime.db.is_postgres,
+    )
 
     notification = NotificationRequested(
         notification_id=uuid4(),
@@ -86,22 +107,7 @@ async def _register(runtime: Runtime, session, event: CaseOpened, k: int) -> Non
                        flags=concern.flags.model_dump()),
     )
 
-    count = await repository.count(concern.municipality_code, period)
-    report = aggregate_report(concern.municipality_code, period, count, k, now)
-    stage_event(
-        session,
-        runtime.settings,
-        topic=NETWORK_AGGREGATES,
-        event_type="dk.infohus.network.aggregate.v1",
-        body=report,
-        key=f"{report.municipality_code}:{report.period}:{report.metric.value}",
-        share=Share.of(
-            report,
-            recipient_kind="network",
-            purpose="statistics",
-            aggregate={"cells": [{"count": report.count, "suppressed": report.suppressed}]},
-        ),
-    )
+    await stage_aggregates(runtime, session, concern.municipality_code, period, k)
 
 
 class KThreshold:

@@ -58,3 +58,12 @@ class RegistrationRepository:
             .where(Registration.municipality_code == municipality_code, Registration.period == period)
         )
         return int((await self.session.exec(query)).one())
+
+    async def in_periods(self, municipality_code: str | None, period_from: str | None,
+                         period_to: str | None) -> list[Registration]:
+        query = select(Registration).where(Registration.municipality_code == municipality_code)
+        if period_from:
+            query = query.where(Registration.period >= period_from)
+        if period_to:
+            query = query.where(Registration.period <= period_to)
+        return list((await self.session.exec(query)).all())

@@ -1,0 +1,149 @@
+"""The processing log (behandlingslog): every read and write of personal data, hash-chained.
+
+Append-only: each entry carries the hash of the one before it, and the head row remembers the
+last sequence number and hash, so a changed, inserted or deleted entry is found by ``verify``.
+
+    python -m infohus_platform.processing_log verify    # every service's log, via its settings
+"""
+
+import asyncio
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Column
+from sqlmodel import JSON, Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+GENESIS = "0" * 64
+
+
+class ProcessingLogEntry(SQLModel, table=True):
+    __tablename__ = "processing_log"
+
+    seq: int = Field(primary_key=True)
+    at: datetime
+    actor: str = Field(max_length=200)
+    actor_roles: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    action: str = Field(max_length=100)
+    subject_ref: str | None = Field(default=None, max_length=100, index=True)
+    data_classes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    purpose: str = Field(max_length=50)
+    decision_id: str | None = Field(default=None, max_length=64)
+    outcome: str = Field(max_length=16)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class ProcessingLogHead(SQLModel, table=True):
+    __tablename__ = "processing_log_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = GENESIS
+
+
+PROCESSING_LOG_TABLES = (ProcessingLogEntry, ProcessingLogHead)
+
+
+def entry_hash(prev_hash: str, entry: ProcessingLogEntry) -> str:
+    content = {
+        "seq": entry.seq, "at": _utc(entry.at).strftime("%Y-%m-%dT%H:%M:%S.%f"),
+        "actor": entry.actor, "actor_roles": entry.actor_roles, "action": entry.action,
+        "subject_ref": entry.subject_ref, "data_classes": sorted(entry.data_classes), "purpose": entry.purpose,
+        "decision_id": entry.decision_id, "outcome": entry.outcome,
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    purpose: str,
+    outcome: str = "allowed",
+    actor_roles: list[str] | None = None,
+    subject_ref: str | None = None,
+    data_classes: list[str] | None = None,
+    decision_id: str | None = None,
+    is_postgres: bool = False,
+) -> ProcessingLogEntry:
+    """Append an entry in the caller's transaction (the head row serialises writers)."""
+    query = select(ProcessingLogHead).where(ProcessingLogHead.id == 1)
+    if is_postgres:
+        query = query.with_for_update()
+    head = (await session.exec(query)).first()
+    if head is None:
+        head = ProcessingLogHead()
+        session.add(head)
+    entry = ProcessingLogEntry(
+        seq=head.seq + 1, at=datetime.now(UTC), actor=actor, actor_roles=actor_roles or [],
+        action=action, subject_ref=subject_ref, data_classes=sorted(data_classes or []), purpose=purpose,
+        decision_id=decision_id, outcome=outcome, prev_hash=head.hash, hash="",
+    )
+    entry.hash = entry_hash(head.hash, entry)
+    head.seq, head.hash = entry.seq, entry.hash
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    entries: int
+    problem: str | None = None
+
+
+async def verify(session: AsyncSession) -> Verification:
+    entries = (await session.exec(select(ProcessingLogEntry).order_by(col(ProcessingLogEntry.seq)))).all()
+    head = (await session.exec(select(ProcessingLogHead))).first() or ProcessingLogHead()
+    prev, expected_seq = GENESIS, 1
+    for entry in entries:
+        if entry.seq != expected_seq:
+            kind = "deleted" if entry.seq > expected_seq else "inserted"
+            return Verification(False, len(entries), f"entry {expected_seq} {kind} (found {entry.seq} next)")
+        if entry.prev_hash != prev:
+            return Verification(False, len(entries), f"entry {entry.seq}: chain broken (inserted or replaced)")
+        if entry_hash(prev, entry) != entry.hash:
+            return Verification(False, len(entries), f"entry {entry.seq}: content changed")
+        prev, expected_seq = entry.hash, expected_seq + 1
+    if head.seq != expected_seq - 1 or head.hash != prev:
+        return Verification(False, len(entries), f"entries after {expected_seq - 1} deleted (head says {head.seq})")
+    return Verification(True, len(entries))
+
+
+async def _verify_services() -> int:
+    import importlib
+
+    from .db import Database
+
+    failures = 0
+    for name in ("intake", "assessment", "registry", "network", "notify"):
+        settings = importlib.import_module(f"infohus_{name}.settings")
+        cls = next(v for k, v in vars(settings).items() if k.endswith("Settings") and k != "ServiceSettings")
+        db = Database(cls().storage_url())
+        try:
+            await db.start(PROCESSING_LOG_TABLES)
+            async with db.session() as session:
+                result = await verify(session)
+        finally:
+            await db.dispose()
+        status = "ok" if result.ok else f"TAMPERED: {result.problem}"
+        failures += not result.ok
+        print(f"{name:<11} {result.entries:>7} entries  {status}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["verify"]:
+        print("usage: python -m infohus_platform.processing_log verify", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(asyncio.run(_verify_services()))
