@@ -8,6 +8,7 @@ starts the local ones. Each test session gets its own topic prefix and databases
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,49 @@ def infra_env() -> dict[str, str]:
     return {name: os.environ.get(name) or env[name] for name in needed}
 
 
+class PolicyServer:
+    """The suite's own OPA server on the repo's policies, so a test can stop it without harming others."""
+
+    def __init__(self, port: int, log_path: Path) -> None:
+        cache = Path(os.environ.get("INFOHUS_CACHE", "/var/tmp/infohus"))
+        self.binary = cache / "bin" / "opa"
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [str(self.binary), "run", "--server", f"--addr=127.0.0.1:{self.port}", "--skip-version-check",
+             "--set=decision_logs.console=true", "--ignore=*_test.rego", str(ROOT / "policies")],
+            stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError(f"OPA did not start on {self.url}; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def policy_server(infra_env: dict[str, str], run_id: str) -> Iterator[PolicyServer]:
+    subprocess.run(["bash", str(ROOT / "deploy/local/infra.sh"), "provision"], check=True, capture_output=True)
+    base = int(os.environ.get("INFOHUS_TEST_PORT_BASE", "18000"))
+    server = PolicyServer(base + 81, OUTPUT / "logs" / run_id / "opa.log")
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def run_id() -> str:
     return f"t{uuid.uuid4().hex[:8]}"
@@ -56,9 +100,10 @@ def run_id() -> str:
 
 @pytest.fixture(scope="session")
 def stack(infra_env: dict[str, str], run_id: str, tmp_path_factory: pytest.TempPathFactory,
-          notify_setup: NotifySetup) -> Iterator[ServiceStack]:
+          notify_setup: NotifySetup, policy_server: PolicyServer) -> Iterator[ServiceStack]:
     database_url = infra_env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{run_id}"
     env = dict(os.environ) | infra_env | {
+        "OPA_URL": policy_server.url,
         "DATABASE_URL": database_url,
         "KAFKA_TOPIC_PREFIX": f"{run_id}.",
         "INFOHUS_DATA_DIR": str(tmp_path_factory.mktemp("data")),

@@ -10,11 +10,14 @@
 #   deploy/local/infra.sh down   [component] stop what `up` started (data is kept)
 #   deploy/local/infra.sh status [component] one line per component
 #   deploy/local/infra.sh env                print the export line for the services/tests
-#   deploy/local/infra.sh check              produce+consume on Kafka, query OPA, connect to PostgreSQL
+#   deploy/local/infra.sh check              produce+consume on Kafka (as admin), query OPA, connect to PostgreSQL
 #   deploy/local/infra.sh reset  [component] stop and wipe Kafka/PostgreSQL data (keeps jars/binaries)
 #
 # Components: kafka, opa, postgres (default: all). See deploy/local/README.md.
-# DEV/TEST ONLY: PostgreSQL runs with fsync=off, Kafka and OPA without authentication.
+# Kafka requires SASL/PLAIN and authorizes with ACLs (StandardAuthorizer): one principal per service
+# and per partner, dev passwords generated once into $CACHE/kafka/principals.json; the ACLs come
+# from the topic catalogue (python -m infohus_platform.kafka_acls apply).
+# DEV/TEST ONLY: PostgreSQL runs with fsync=off, OPA without authentication, Kafka without TLS.
 
 set -euo pipefail
 
@@ -33,6 +36,10 @@ KAFKA_DIR=$CACHE/kafka
 KAFKA_PORT=${INFOHUS_KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${INFOHUS_KAFKA_CONTROLLER_PORT:-9093}
 KAFKA_HEAP=${INFOHUS_KAFKA_HEAP:--Xms256m -Xmx768m}
+KAFKA_CREDENTIALS=$KAFKA_DIR/principals.json
+# One Kafka principal per service, the super user admin, and partner-<id> per partner.
+KAFKA_SERVICES=(intake assessment registry network notify)
+KAFKA_PARTNERS=${INFOHUS_KAFKA_PARTNERS-sbsys} # comma- or space-separated partner ids
 
 OPA_VERSION=v1.21.1
 OPA_MODULE=github.com/open-policy-agent/opa

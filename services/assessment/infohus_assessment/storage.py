@@ -1,6 +1,7 @@
 """Assessment's tables and repository."""
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel, col, select
@@ -11,6 +12,31 @@ class Case(SQLModel, table=True):
     """A case (sag) in the municipal infohus, opened for one concern."""
 
     __tablename__ = "case_file"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "case_id": "process",
+        "concern_id": "process",
+        "municipality_code": "process",
+        "person_key": "identity",
+        "birth_date": "identity",
+        "opened_at": "process",
+        "stage": "process",
+        "lead": "process",
+        "urgent": "process",
+        "honour_conflict": "process",
+        "approach": "process",
+        "outcome": "process",
+        "outcome_reason": "narrative",
+        "forwarded_to": "process",
+        "underretning_made": "process",
+        "follow_up_cadence": "process",
+        "next_follow_up": "process",
+        "overdue_reminded_for": "process",
+        "closed_at": "process",
+        "close_reason": "narrative",
+        "concern": "identity",
+        "controller": "process",
+        "regime": "process",
+    }
 
     case_id: str = Field(primary_key=True, max_length=36)
     concern_id: str = Field(unique=True, max_length=36)
@@ -33,6 +59,8 @@ class Case(SQLModel, table=True):
     closed_at: datetime | None = None
     close_reason: str | None = Field(default=None, sa_column=Column(Text))
     concern: str = Field(sa_column=Column(Text, nullable=False))
+    controller: str = Field(max_length=100)  # dataansvarlig, e.g. kommune-820
+    regime: str = Field(max_length=8)  # gdpr (with databeskyttelsesloven) or rhl (retshåndhævelsesloven)
 
     def lead_role(self) -> str:
         """The staff role that leads: the SSP coordinator, or for local police the police coordinator."""
@@ -43,6 +71,26 @@ class EnrichmentRequest(SQLModel, table=True):
     """A § 115 request to an authority (berigelse), with its purpose, necessity and answer."""
 
     __tablename__ = "enrichment_request"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "request_id": "process",
+        "case_id": "process",
+        "municipality_code": "process",
+        "authority": "process",
+        "purpose": "process",
+        "necessity_reason": "narrative",
+        "requested_by": "process",
+        "requested_at": "process",
+        "deadline": "process",
+        "remind_on": "process",
+        "reminded": "process",
+        "share_decision_id": "process",
+        "policy_version": "process",
+        "legal_basis": "process",
+        "status": "process",
+        "answer": "narrative",
+        "answered_by": "process",
+        "answered_at": "process",
+    }
 
     request_id: str = Field(primary_key=True, max_length=36)
     case_id: str = Field(max_length=36, index=True)
@@ -68,6 +116,18 @@ class Assessment(SQLModel, table=True):
     """An assessment with the national tool (vurderingsværktøjet)."""
 
     __tablename__ = "assessment"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "assessment_id": "process",
+        "case_id": "process",
+        "person_key": "identity",
+        "instrument_version": "process",
+        "dimensions": "special_category",
+        "concern_level": "special_category",
+        "security_aspect": "narrative",
+        "social_aspect": "narrative",
+        "assessed_by": "process",
+        "assessed_at": "process",
+    }
 
     assessment_id: str = Field(primary_key=True, max_length=36)
     case_id: str = Field(max_length=36, index=True)
@@ -85,6 +145,20 @@ class EffortDecision(SQLModel, table=True):
     """The infohus's decision: effort level, measures, lead, and the PET report question."""
 
     __tablename__ = "effort_decision"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "decision_id": "process",
+        "case_id": "process",
+        "effort_level": "process",
+        "measures": "process",
+        "lead": "process",
+        "report_to_pet": "process",
+        "pet_status": "process",
+        "pet_signed_off_by": "process",
+        "approval": "process",
+        "approved_by": "process",
+        "decided_by": "process",
+        "decided_at": "process",
+    }
 
     decision_id: str = Field(primary_key=True, max_length=36)
     case_id: str = Field(max_length=36, index=True)
@@ -102,6 +176,13 @@ class EffortDecision(SQLModel, table=True):
 
 class FollowUp(SQLModel, table=True):
     __tablename__ = "follow_up"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "follow_up_id": "process",
+        "case_id": "process",
+        "note": "narrative",
+        "recorded_by": "process",
+        "recorded_at": "process",
+    }
 
     follow_up_id: str = Field(primary_key=True, max_length=36)
     case_id: str = Field(max_length=36, index=True)
@@ -114,6 +195,15 @@ class Meeting(SQLModel, table=True):
     """An Infohus Kommune meeting with its agenda of open cases."""
 
     __tablename__ = "meeting"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "meeting_id": "process",
+        "municipality_code": "process",
+        "kind": "process",
+        "scheduled_for": "process",
+        "agenda": "process",
+        "convened_by": "process",
+        "convened_at": "process",
+    }
 
     meeting_id: str = Field(primary_key=True, max_length=36)
     municipality_code: str = Field(max_length=3, index=True)
@@ -128,6 +218,10 @@ class ScheduleRun(SQLModel, table=True):
     """The last day the daily jobs ran for, so a job is done once per day."""
 
     __tablename__ = "schedule_run"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "job": "process",
+        "last_day": "process",
+    }
 
     job: str = Field(primary_key=True, max_length=40)
     last_day: date

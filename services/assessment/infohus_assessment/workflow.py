@@ -107,6 +107,7 @@ class Workflow:
         person = concern.person
         born = person.birth_date or (birth_date_from_cpr(person.cpr) if person.cpr else None)
         case = Case(
+            **self.runtime.settings.controlled(),
             case_id=str(event.case_id), concern_id=str(concern.concern_id),
             municipality_code=concern.municipality_code, person_key=person_key(person.cpr, self.runtime),
             birth_date=born, opened_at=opened_at, stage=CaseStage.RECEIVED.value, lead=event.lead.value,

@@ -41,7 +41,7 @@ async def submit_concern(
             if earlier is not None:
                 return _replay(earlier.fingerprint, fingerprint, earlier.concern_id)
         concern = submission.accept()
-        repository.add(concern, idempotency_key, fingerprint)
+        repository.add(concern, idempotency_key, fingerprint, runtime.settings.controlled())
         stage_event(
             session,
             runtime.settings,

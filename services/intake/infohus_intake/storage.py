@@ -1,6 +1,7 @@
 """Intake's tables and repository."""
 
 from datetime import UTC, datetime
+from typing import ClassVar
 from uuid import UUID
 
 from sqlalchemy import Column, Text
@@ -14,15 +15,31 @@ class ConcernRecord(SQLModel, table=True):
     """A received concern (bekymringshenvendelse) as intake accepted it."""
 
     __tablename__ = "concern"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "concern_id": "process",
+        "municipality_code": "process",
+        "received_at": "process",
+        "content": "identity",
+        "controller": "process",
+        "regime": "process",
+    }
 
     concern_id: str = Field(primary_key=True, max_length=36)
     municipality_code: str = Field(max_length=3, index=True)
     received_at: datetime
     content: str = Field(sa_column=Column(Text, nullable=False))
+    controller: str = Field(max_length=100)  # dataansvarlig, e.g. kommune-820
+    regime: str = Field(max_length=8)  # gdpr (with databeskyttelsesloven) or rhl (retshåndhævelsesloven)
 
 
 class IdempotencyKey(SQLModel, table=True):
     __tablename__ = "idempotency_key"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "key": "process",
+        "fingerprint": "process",
+        "concern_id": "process",
+        "created_at": "process",
+    }
 
     key: str = Field(primary_key=True, max_length=200)
     fingerprint: str = Field(max_length=64)
@@ -37,9 +54,11 @@ class ConcernRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, concern: ConcernReceived, idempotency_key: str | None, fingerprint: str) -> None:
+    def add(self, concern: ConcernReceived, idempotency_key: str | None, fingerprint: str,
+            controlled: dict[str, str]) -> None:
         self.session.add(
             ConcernRecord(
+                **controlled,
                 concern_id=str(concern.concern_id),
                 municipality_code=concern.municipality_code,
                 received_at=concern.received_at,

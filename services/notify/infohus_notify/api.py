@@ -44,6 +44,7 @@ class DeliveryOut(BaseModel):
     purpose: str
     notification_id: str | None
     partner_id: str | None
+    event_id: str | None
     event_type: str | None
     template: str
     recipient: str
@@ -107,7 +108,7 @@ async def notifications(concern_id: UUID, runtime: RuntimeDep) -> list[Notificat
 
 @router.get("/notifications/{notification_id}/deliveries", response_model=list[DeliveryOut])
 async def notification_deliveries(notification_id: UUID, runtime: RuntimeDep, guard: GuardDep) -> list[DeliveryOut]:
-    await guard.require("delivery.read", resource("delivery", None))
+    await guard.require("delivery.read", _scope(runtime))
     async with runtime.db.session() as session:
         return [DeliveryOut.of(d) for d in
                 await NotificationRepository(session).deliveries(notification_id=str(notification_id))]
@@ -147,6 +148,13 @@ async def release_notice(notification_id: UUID, body: ReleaseRequest, runtime: R
     return out
 
 
+def _scope(runtime) -> dict:
+    """The delivery log belongs to this instance's controller, e.g. kommune-820 -> municipality 820."""
+    org = runtime.settings.infohus_org
+    code = org.removeprefix("kommune-") if org.startswith("kommune-") else None
+    return resource("delivery", code, org=org)
+
+
 async def _notification(repo: NotificationRepository, notification_id: UUID) -> Notification:
     found = await repo.get(str(notification_id))
     if found is None:
@@ -164,7 +172,7 @@ async def deliveries(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[DeliveryOut]:
     """The delivery log; ``?status=dead_lettered`` is what staff must act on."""
-    await guard.require("delivery.read", resource("delivery", None))
+    await guard.require("delivery.read", _scope(runtime))
     async with runtime.db.session() as session:
         rows = await NotificationRepository(session).deliveries(status=status, channel=channel,
                                                                 partner_id=partner_id, limit=limit)
@@ -173,7 +181,7 @@ async def deliveries(
 
 @router.get("/deliveries/{delivery_id}/log", response_model=list[DeliveryLogOut])
 async def delivery_log(delivery_id: UUID, runtime: RuntimeDep, guard: GuardDep) -> list[DeliveryLogOut]:
-    await guard.require("delivery.read", resource("delivery", None))
+    await guard.require("delivery.read", _scope(runtime))
     async with runtime.db.session() as session:
         return [DeliveryLogOut.of(e) for e in await NotificationRepository(session).log_of(str(delivery_id))]
 
@@ -181,7 +189,7 @@ async def delivery_log(delivery_id: UUID, runtime: RuntimeDep, guard: GuardDep) 
 @router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut)
 async def retry_delivery(delivery_id: UUID, runtime: RuntimeDep, guard: GuardDep, request: Request) -> DeliveryOut:
     """Queue a dead-lettered, denied or unaddressed delivery again, with a fresh set of attempts."""
-    await guard.require("notification.manage", resource("delivery", None))
+    await guard.require("notification.manage", _scope(runtime))
     async with runtime.db.session() as session:
         repo = NotificationRepository(session)
         found = await repo.delivery(str(delivery_id))
@@ -226,9 +234,9 @@ async def inbox(runtime: RuntimeDep, principal: PrincipalDep, user: str | None =
 
 
 @router.get("/partners")
-async def partners(request: Request, guard: GuardDep) -> list[dict]:
+async def partners(request: Request, runtime: RuntimeDep, guard: GuardDep) -> list[dict]:
     """The configured partner subscriptions (never their secrets)."""
-    await guard.require("delivery.read", resource("delivery", None))
+    await guard.require("delivery.read", _scope(runtime))
     return [p.public() for p in request.app.state.notify.partners]
 
 

@@ -174,8 +174,23 @@ class Dispatcher:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                # Unexpected (e.g. the database went away): the lease runs out and it is tried again.
+                # Unexpected (a database conflict, the database away): give it back, to be tried again soon.
                 log.error("delivery processing failed", delivery_id=delivery_id, error=type(exc).__name__)
+                await self._release(delivery_id, f"error: {type(exc).__name__}")
+
+    async def _release(self, delivery_id: str, detail: str) -> None:
+        try:
+            async with self.runtime.db.session() as session:
+                repo = NotificationRepository(session)
+                delivery = await repo.delivery(delivery_id)
+                if delivery is not None and delivery.status in (SENDING, RETRYING):
+                    delivery.status = QUEUED if delivery.attempts == 0 else RETRYING
+                    delivery.lease_until = None
+                    delivery.next_attempt_at = utcnow() + timedelta(seconds=2)
+                    repo.log(delivery, detail)
+                    await session.commit()
+        except Exception as exc:  # the lease runs out and it is tried again then
+            log.warning("could not release a delivery", delivery_id=delivery_id, error=type(exc).__name__)
 
     # -- one delivery -------------------------------------------------------------------------
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from sqlmodel import col, select
 
 from infohus_contracts.municipalities import police_district_of, police_districts
 
@@ -187,3 +188,22 @@ def visible_municipalities(principal: Principal) -> list[str]:
     if "police_coordinator" in principal.roles and principal.police_district:
         return list(police_districts().get(principal.police_district, {}).get("municipalities", []))
     return [principal.municipality_code] if principal.municipality_code else []
+
+
+def processing_log_router() -> APIRouter:
+    """``GET /api/v1/processing-log``: this service's log entries about one subject, for compliance staff."""
+    router = APIRouter(prefix="/api/v1", tags=["compliance"])
+
+    @router.get("/processing-log")
+    async def read_log(runtime: Annotated[Runtime, Depends(runtime_of)], guard: GuardDep,
+                       subject_ref: Annotated[str, Query(min_length=1, max_length=100)],
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
+        await guard.require("processing_log.read", resource("processing_log", guard.principal.municipality_code),
+                            subject_ref=subject_ref, data_classes=["process"])
+        async with runtime.db.session() as session:
+            entry = processing_log.ProcessingLogEntry
+            query = select(entry).where(entry.subject_ref == subject_ref).order_by(col(entry.seq)).limit(limit)
+            rows = (await session.exec(query)).all()
+        return [row.model_dump(exclude={"prev_hash"}) for row in rows]
+
+    return router

@@ -9,7 +9,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import uuid4
 
 from faststream.kafka.publisher.usecase import DefaultPublisher
@@ -39,6 +39,22 @@ class OutboxMessage(SQLModel, table=True):
     """An event waiting to leave the service, and afterwards the record of the share."""
 
     __tablename__ = "outbox_message"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "event_id": "process",
+        "topic": "process",
+        "key": "process",
+        "headers": "process",
+        "body": "identity",
+        "share": "process",
+        "status": "process",
+        "created_at": "process",
+        "published_at": "process",
+        "decision_id": "process",
+        "policy_version": "process",
+        "legal_basis": "process",
+        "deny_reasons": "process",
+    }
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: str = Field(unique=True, max_length=64)
@@ -60,6 +76,11 @@ class ProcessedEvent(SQLModel, table=True):
     """Inbox: event ids this service has already processed."""
 
     __tablename__ = "processed_event"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "event_id": "process",
+        "topic": "process",
+        "processed_at": "process",
+    }
 
     event_id: str = Field(primary_key=True, max_length=64)
     topic: str = Field(max_length=200)

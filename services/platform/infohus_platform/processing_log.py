@@ -12,6 +12,7 @@ import json
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from sqlalchemy import Column
 from sqlmodel import JSON, Field, SQLModel, col, select
@@ -22,6 +23,20 @@ GENESIS = "0" * 64
 
 class ProcessingLogEntry(SQLModel, table=True):
     __tablename__ = "processing_log"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "seq": "process",
+        "at": "process",
+        "actor": "process",
+        "actor_roles": "process",
+        "action": "process",
+        "subject_ref": "process",
+        "data_classes": "process",
+        "purpose": "process",
+        "decision_id": "process",
+        "outcome": "process",
+        "prev_hash": "process",
+        "hash": "process",
+    }
 
     seq: int = Field(primary_key=True)
     at: datetime
@@ -39,6 +54,11 @@ class ProcessingLogEntry(SQLModel, table=True):
 
 class ProcessingLogHead(SQLModel, table=True):
     __tablename__ = "processing_log_head"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "seq": "process",
+        "hash": "process",
+    }
 
     id: int = Field(default=1, primary_key=True)
     seq: int = 0

@@ -14,7 +14,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 from infohus_contracts.topics import ALL_TOPICS
 
-from .auth import TokenVerifier
+from .auth import TokenVerifier, processing_log_router
 from .db import Database
 from .kafka import DeadLetters, make_broker
 from .messaging import MESSAGING_TABLES, OutboxRelay
@@ -92,6 +92,7 @@ def build_app(
     app.add_middleware(HttpMiddleware, metrics=metrics)
     _install_error_handlers(app)
     app.include_router(_health_router(runtime))
+    app.include_router(processing_log_router())
     for router in routers:
         app.include_router(router)
     return app

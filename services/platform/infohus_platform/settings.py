@@ -52,6 +52,10 @@ class ServiceSettings(BaseSettings):
         bases = {"special_category": self.special_category_basis, "criminal": self.criminal_basis}
         return {data_class: basis for data_class, basis in bases.items() if data_class in data_classes}
 
+    def controlled(self) -> dict[str, str]:
+        """The controller and regime every person record carries."""
+        return {"controller": self.infohus_org, "regime": self.infohus_regime}
+
     def group_id(self) -> str:
         return f"{self.kafka_topic_prefix}infohus.{self.service_name}"
 

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from infohus_platform.service import build_app
 
 from .api import router
+from .compliance import router as compliance_router
 from .handlers import register_handlers
 from .settings import RegistrySettings
 from .storage import TABLES
@@ -15,6 +16,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         settings or RegistrySettings(),
         title="Infohus registry",
         tables=TABLES,
-        routers=[router],
+        routers=[router, compliance_router],
         register_handlers=register_handlers,
     )

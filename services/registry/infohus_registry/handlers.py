@@ -62,6 +62,7 @@ async def _register(runtime: Runtime, session, event: CaseOpened, k: int) -> Non
     period = period_of(concern.received_at)
     repository.add(
         Registration(
+            **runtime.settings.controlled(),
             concern_id=concern_id,
             case_id=str(event.case_id),
             municipality_code=concern.municipality_code,

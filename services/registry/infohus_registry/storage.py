@@ -1,6 +1,7 @@
 """Registry's tables and repository."""
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel, func, select
@@ -11,6 +12,34 @@ class Registration(SQLModel, table=True):
     """The basic registration (grundregistrering) of one concern: the sources' fields, kept current."""
 
     __tablename__ = "registration"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "concern_id": "process",
+        "case_id": "process",
+        "municipality_code": "process",
+        "received_at": "process",
+        "period": "process",
+        "channel": "process",
+        "source_category": "process",
+        "age_band": "identity",
+        "area": "social",
+        "nationality": "social",
+        "family_network": "narrative",
+        "school_work": "narrative",
+        "sender": "reporter",
+        "description": "narrative",
+        "concern_signs": "special_category",
+        "assessment": "narrative",
+        "assessed_by": "process",
+        "decision": "process",
+        "lead": "process",
+        "concern_level": "special_category",
+        "outcome": "process",
+        "effort_level": "process",
+        "closed_at": "process",
+        "updated_at": "process",
+        "controller": "process",
+        "regime": "process",
+    }
 
     concern_id: str = Field(primary_key=True, max_length=36)
     case_id: str = Field(max_length=36)
@@ -36,6 +65,8 @@ class Registration(SQLModel, table=True):
     effort_level: str | None = Field(default=None, max_length=16)
     closed_at: datetime | None = None
     updated_at: datetime
+    controller: str = Field(max_length=100)  # dataansvarlig, e.g. kommune-820
+    regime: str = Field(max_length=8)  # gdpr (with databeskyttelsesloven) or rhl (retshåndhævelsesloven)
 
 
 TABLES = (Registration,)
