@@ -47,15 +47,20 @@ infra-status:
 run: install
 	bash deploy/local/run.sh
 
+.PHONY: browser
+# Debian's chromium for the web interface's end-to-end test (Playwright drives it; nothing is downloaded).
+browser:
+	bash deploy/local/browser.sh
+
 policy-test: infra-up
 	$(OPA) fmt --list --fail policies
 	$(OPA) check --strict policies
-	$(OPA) test policies
+	$(OPA) test --timeout 120s policies
 
 test-unit: install
 	$(PY) -m pytest tests/unit
 
-test: install policy-test
+test: install policy-test browser
 	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m "not slow" tests
 
 test-slow: install infra-up

@@ -5,6 +5,7 @@ name them (``KAFKA_BOOTSTRAP_SERVERS``, ``OPA_URL``, ``DATABASE_URL``), ``deploy
 starts the local ones. Each test session gets its own topic prefix and databases.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -33,12 +34,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
+KAFKA_SECURITY = ("KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM", "KAFKA_CREDENTIALS_FILE")
+
+
 @pytest.fixture(scope="session")
 def infra_env() -> dict[str, str]:
-    """Environment naming the real broker, OPA and PostgreSQL; starts the local ones if needed."""
+    """Environment naming the real broker, OPA and PostgreSQL; starts the local ones if needed.
+
+    ``infra.sh up`` always runs: it leaves external components alone, takes a fraction of a second
+    when everything runs, and restarts Kafka when its security settings or principals changed.
+    """
     needed = ("KAFKA_BOOTSTRAP_SERVERS", "OPA_URL", "DATABASE_URL")
-    if not all(os.environ.get(name) for name in needed):
-        subprocess.run(["bash", str(ROOT / "deploy/local/infra.sh"), "up"], check=True)
+    subprocess.run(["bash", str(ROOT / "deploy/local/infra.sh"), "up"], check=True)
     printed = subprocess.run(
         ["bash", str(ROOT / "deploy/local/infra.sh"), "env"], check=True, capture_output=True, text=True
     ).stdout
@@ -47,7 +54,34 @@ def infra_env() -> dict[str, str]:
         if "=" in token:
             key, value = token.split("=", 1)
             env[key] = value.strip("'\"")
-    return {name: os.environ.get(name) or env[name] for name in needed}
+    result = {name: os.environ.get(name) or env[name] for name in needed}
+    for name in KAFKA_SECURITY:  # the local broker requires SASL; the tests' own clients read these (support.py)
+        if os.environ.get(name) or env.get(name):
+            result[name] = os.environ[name] = os.environ.get(name) or env[name]
+    return result
+
+
+@pytest.fixture(scope="session")
+def kafka_acls(infra_env: dict[str, str], run_id: str, notify_setup: NotifySetup) -> Iterator[str]:
+    """This run's topics and ACLs on a SASL broker, derived from the topic catalogue; yields the prefix.
+
+    Partners: sbsys, and every partner notify's partner file gives a Kafka topic. The grants are
+    revoked at the end (the topics stay, as they always did).
+    """
+    prefix = f"{run_id}."
+    if infra_env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT") == "PLAINTEXT":
+        yield prefix  # no authorizer: the topics are auto-created
+        return
+    partners_file = json.loads(Path(notify_setup.env["NOTIFY_PARTNERS_FILE"]).read_text("utf-8"))
+    partners = ["sbsys", *(p["id"] for p in partners_file.get("partners", []) if p.get("kafka"))]
+    command = [sys.executable, "-m", "infohus_platform.kafka_acls", "apply", "--prefix", prefix]
+    for partner in dict.fromkeys(partners):
+        command += ["--partner", partner]
+    env = dict(os.environ) | infra_env
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    yield prefix
+    subprocess.run([sys.executable, "-m", "infohus_platform.kafka_acls", "revoke", "--prefix", prefix],
+                   env=env, stdout=subprocess.DEVNULL)
 
 
 class PolicyServer:
@@ -100,20 +134,20 @@ def run_id() -> str:
 
 @pytest.fixture(scope="session")
 def stack(infra_env: dict[str, str], run_id: str, tmp_path_factory: pytest.TempPathFactory,
-          notify_setup: NotifySetup, policy_server: PolicyServer) -> Iterator[ServiceStack]:
+          notify_setup: NotifySetup, policy_server: PolicyServer, kafka_acls: str) -> Iterator[ServiceStack]:
     database_url = infra_env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{run_id}"
     env = dict(os.environ) | infra_env | {
         "OPA_URL": policy_server.url,
         "DATABASE_URL": database_url,
-        "KAFKA_TOPIC_PREFIX": f"{run_id}.",
+        "KAFKA_TOPIC_PREFIX": kafka_acls,  # this run's topics, created with their ACLs
         "INFOHUS_DATA_DIR": str(tmp_path_factory.mktemp("data")),
         "OUTBOX_POLL_SECONDS": "0.5",
         "INFOHUS_DEV_IDP_DIR": str(DEV_IDP_DIR),
     }
     env |= notify_setup.env  # SMTP server, Digital Post folder, staff and partners for notify
-    # INFOHUS_TEST_PORT_BASE lets two test runs share one machine (default ports 18001-18005).
+    # INFOHUS_TEST_PORT_BASE lets two test runs share one machine (default ports 18000-18005).
     base = int(os.environ.get("INFOHUS_TEST_PORT_BASE", "18000"))
-    ports = {name: base + offset for offset, name in enumerate(SERVICES, start=1)}
+    ports = {name: base + port - 8000 for name, port in SERVICES.items()}  # web base+0, intake base+1, ...
     services = ServiceStack(env, ports=ports, log_dir=OUTPUT / "logs" / run_id)
     services.database_url = database_url  # type: ignore[attr-defined]
     services.run_id = run_id  # type: ignore[attr-defined]

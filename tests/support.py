@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -65,9 +66,20 @@ def query(stack: Any, service: str, sql: str, *args: Any) -> list[asyncpg.Record
     return asyncio.run(run())
 
 
+def kafka_auth(principal: str = "admin") -> dict[str, Any]:
+    """aiokafka options to connect as ``principal`` (default the super user, which tests use to inject
+    events) when the broker requires SASL (``KAFKA_SECURITY_PROTOCOL``, ``KAFKA_CREDENTIALS_FILE``)."""
+    protocol = os.environ.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    if protocol == "PLAINTEXT":
+        return {}
+    passwords = json.loads(Path(os.environ["KAFKA_CREDENTIALS_FILE"]).read_text("utf-8"))
+    return {"security_protocol": protocol, "sasl_mechanism": os.environ.get("KAFKA_SASL_MECHANISM", "PLAIN"),
+            "sasl_plain_username": principal, "sasl_plain_password": passwords[principal]}
+
+
 async def produce(bootstrap: str, topic: str, value: bytes, headers: dict[str, str] | None = None,
                   key: bytes | None = None) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **kafka_auth())
     await producer.start()
     try:
         await producer.send_and_wait(
@@ -80,7 +92,7 @@ async def produce(bootstrap: str, topic: str, value: bytes, headers: dict[str, s
 async def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 30.0) -> list[Any]:
     """Read a topic from the beginning until ``expect`` records arrived or time ran out."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=None)
+                                enable_auto_commit=False, group_id=None, **kafka_auth())
     await consumer.start()
     records: list[Any] = []
     try:

@@ -1,4 +1,4 @@
-"""Start the five services as processes, wait until they are ready, stop them cleanly.
+"""Start the five services and the web interface as processes, wait until they are ready, stop them cleanly.
 
 ``python deploy/local/stack.py`` is what ``make run`` runs after ``infra.sh up``. Tests import
 ``ServiceStack`` to run the same processes on their own ports, topics and databases.
@@ -17,7 +17,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SERVICES = {"intake": 8001, "assessment": 8002, "registry": 8003, "network": 8004, "notify": 8005}
+# The web interface (a gateway over the five services' APIs) first: it is what people open.
+SERVICES = {"web": 8000, "intake": 8001, "assessment": 8002, "registry": 8003, "network": 8004, "notify": 8005}
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,6 +40,7 @@ class ServiceProcess:
         self.process = subprocess.Popen(
             [
                 sys.executable, "-m", "uvicorn", f"infohus_{self.name}.app:create_app", "--factory",
+                "--app-dir", str(ROOT / "services" / self.name),
                 "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--log-level", "warning",
             ],
             env=self.env,
@@ -82,8 +84,10 @@ class ServiceStack:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Every process learns where the others listen (the web interface calls the five services' APIs).
+        urls = {f"INFOHUS_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         for name, port in self.ports.items():
-            env = dict(self.base_env) | {"PORT": str(port)}
+            env = dict(self.base_env) | urls | {"PORT": str(port)}
             self.services[name] = ServiceProcess(name, port, env, self.log_dir / f"{name}.log")
 
     def __getitem__(self, name: str) -> ServiceProcess:
@@ -117,11 +121,16 @@ class ServiceStack:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Run the five Infohus services until Ctrl-C.")
+    parser = argparse.ArgumentParser(description="Run the five Infohus services and the web interface until Ctrl-C.")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for readiness")
     args = parser.parse_args()
-    stack = ServiceStack(dict(os.environ))
-    print("Starting intake, assessment, registry, network and notify ...", flush=True)
+    env = dict(os.environ)
+    if "INFOHUS_ADDRESSING_KEY" not in env:  # development: a key kept beside the dev identity provider's
+        from infohus_platform.devidp import dev_addressing_key
+
+        env["INFOHUS_ADDRESSING_KEY"] = dev_addressing_key(Path(env.get("INFOHUS_DEV_IDP_DIR", "var/dev-idp")))
+    stack = ServiceStack(env)
+    print("Starting the web interface, intake, assessment, registry, network and notify ...", flush=True)
     stopping = False
 
     def request_stop(*_: object) -> None:
@@ -135,7 +144,8 @@ def main() -> int:
         print("\nAll services are ready:", flush=True)
         for name, service in stack.services.items():
             print(f"  {name:<11} {service.url}   (docs {service.url}/docs, ready {service.url}/readyz)")
-        print(f"\nLogs in {stack.log_dir}. Press Ctrl-C to stop.", flush=True)
+        print(f"\nOpen the web interface at {stack['web'].url}/log-ind", flush=True)
+        print(f"Logs in {stack.log_dir}. Press Ctrl-C to stop.", flush=True)
         while not stopping:
             for name, service in stack.services.items():
                 if not service.alive():

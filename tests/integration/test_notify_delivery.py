@@ -166,7 +166,8 @@ def test_an_honour_related_notice_is_held_and_staff_are_reminded_at_review(
     text = mail.get_body(("plain",)).get_content()
     assert mail["Subject"] == "Tilbageholdt orientering skal revurderes"
     assert "barnets lov § 18, stk. 3" in text and "Fatima" not in text
-    [row] = api["notify"].get("/api/v1/notifications", params={"concern_id": str(request.concern_id)}).json()
+    [row] = api["notify"].get("/api/v1/notifications", params={"concern_id": str(request.concern_id)},
+                             headers=bearer("ssp_coordinator")).json()
     assert row["status"] == "held" and "§ 18 stk. 3" in row["status_reason"] and row["review_on"]
     assert smtp_sink.to(email) == []  # nothing to the citizen's home
 
@@ -177,9 +178,9 @@ def test_an_honour_related_notice_is_held_and_staff_are_reminded_at_review(
 
 
 @pytest.fixture
-def partner_subscriptions(infra_env, notify_setup):
+def partner_subscriptions(policy_server, notify_setup):
     """Compliance lists the test partners in policy data (partner_subscriptions), as for a real partner."""
-    opa = infra_env["OPA_URL"].rstrip("/")
+    opa = policy_server.url.rstrip("/")
     with httpx.Client(timeout=10) as client:
         for partner_id in notify_setup.partners.values():
             response = client.put(f"{opa}/v1/data/infohus/config/partner_subscriptions/{partner_id}",
@@ -207,7 +208,8 @@ def test_partners_get_aggregates_signed_a_failing_webhook_is_retried_then_dead_l
 
     [delivered] = eventually(lambda: received("/ok"), timeout=60)
     event = json.loads(delivered["body"])
-    assert event["type"] == AGGREGATE and event["data"]["count"] == 7 and event["data"]["report_id"] == str(report.report_id)
+    assert event["type"] == AGGREGATE and event["data"]["count"] == 7
+    assert event["data"]["report_id"] == str(report.report_id)
     assert delivered["headers"]["X-Infohus-Signature"].startswith("sha256=")
 
     # The broken endpoint: every attempt made, then dead-lettered and shown to staff.

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 import samples
-from support import eventually, json_if_ok, query, submit_concern
+from support import bearer, eventually, json_if_ok, query, submit_concern
 
 
 def test_a_concern_reaches_every_service(api, stack, as_user):
@@ -24,7 +24,8 @@ def test_a_concern_reaches_every_service(api, stack, as_user):
     assert registration["family_network"] == "Bor hos sin mor og to søskende; far bor i Aalborg."
 
     notifications = eventually(
-        lambda: api["notify"].get("/api/v1/notifications", params={"concern_id": concern_id}).json()
+        lambda: api["notify"].get("/api/v1/notifications", params={"concern_id": concern_id},
+                                  headers=coordinator).json()
     )
     assert [(n["kind"], n["recipient"], n["status"]) for n in notifications] == [
         ("duty_to_inform", "data_subject", "recorded")
@@ -40,7 +41,7 @@ def test_the_network_sees_a_count_only_once_it_reaches_k(api, as_user):
     period = f"{datetime.now(UTC):%Y-%m}"
 
     def network_cell():
-        rows = api["network"].get("/api/v1/aggregates").json()
+        rows = api["network"].get("/api/v1/aggregates", headers=bearer("network_member")).json()
         return [r for r in rows if r["municipality_code"] == "860" and r["period"] == period]
 
     first = submit_concern(api, samples.concern(municipality_code="860"))

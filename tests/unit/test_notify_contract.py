@@ -58,7 +58,8 @@ def test_meeting_summons_needs_its_urgency_and_start():
     staff = [{"kind": "staff_user", "user_id": "u-ssp-820"}]
     with pytest.raises(ValidationError, match="meeting_urgency"):
         request(kind="meeting_summons", recipients=staff)
-    summons = request(kind="meeting_summons", recipients=staff, meeting_urgency="urgent", due_at=NOW + timedelta(days=2))
+    summons = request(kind="meeting_summons", recipients=staff, meeting_urgency="urgent",
+                      due_at=NOW + timedelta(days=2))
     assert summons.meeting_urgency == MeetingUrgency.URGENT and not summons.network_meeting
 
 

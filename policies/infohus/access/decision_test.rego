@@ -86,6 +86,7 @@ expected_roles := {
 	"registration.list": {"registration_coordinator", "leadership"},
 	"statistics.read": {"registration_coordinator", "leadership"},
 	"notification.read": case_read_roles,
+	"notification.manage": {"ssp_coordinator", "registration_coordinator", "compliance_officer"},
 	"delivery.read": (case_read_roles | {"compliance_officer"}),
 	"compliance.preview": {"compliance_officer"},
 	"processing_log.read": {"compliance_officer"},

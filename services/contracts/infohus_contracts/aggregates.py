@@ -35,7 +35,7 @@ AGE_BANDS = ("0-14", "15-17", "18-24", "25-34", "35+", "unknown")
 # Values of the dimensions whose codes are owned elsewhere (assessment): letters and underscores only,
 # so a value can never be a CPR number, a date, a case id or a sentence.
 CODE_PATTERN = re.compile(r"[a-z][a-z_]{0,39}")
-DIMENSIONS: tuple[AggregateMetric, ...] = tuple(m for m in AggregateMetric if m is not AggregateMetric.CONCERNS_RECEIVED)
+DIMENSIONS: tuple[AggregateMetric, ...] = tuple(m for m in AggregateMetric if m != AggregateMetric.CONCERNS_RECEIVED)
 
 
 def closed_values(metric: AggregateMetric) -> frozenset[str] | None:

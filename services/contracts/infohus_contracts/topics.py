@@ -42,3 +42,11 @@ NETWORK_AGGREGATES = Topic(
 )
 
 ALL_TOPICS = (CONCERN_RECEIVED, CASE_EVENTS, NOTIFY_REQUESTS, NETWORK_AGGREGATES)
+
+PARTNER_TOPIC_TEMPLATE = "infohus.partner.{partner_id}.v1"
+"""A partner system's own topic: written by notify only, read by the partner's principal only."""
+PARTNER_TOPIC_PRODUCERS = ("notify",)
+
+
+def partner_topic(partner_id: str, prefix: str = "") -> str:
+    return prefix + PARTNER_TOPIC_TEMPLATE.format(partner_id=partner_id)

@@ -29,8 +29,9 @@ async def allow(access: GuardDep, runtime: RuntimeDep, action: str, kind: str) -
 
 
 @router.get("/aggregates", response_model=list[AggregateCount], tags=["statistics"])
-async def aggregates(runtime: RuntimeDep) -> list[AggregateCount]:
+async def aggregates(runtime: RuntimeDep, access: GuardDep) -> list[AggregateCount]:
     """Each municipality's volume per month, as published (counts only, small cells suppressed)."""
+    await allow(access, runtime, STATISTICS, "network_statistics")
     async with runtime.db.session() as session:
         return await AggregateRepository(session).volumes()
 

@@ -58,7 +58,8 @@ def check_member(role: MemberRole, municipality_code: str | None, hands_knowledg
     if municipality_code is not None and not in_district(municipality_code, district):
         raise RuleViolation("municipality_code", f"not a municipality of police district {district}")
     if role is MemberRole.POLICE_COORDINATOR and municipality_code is not None:
-        raise RuleViolation("municipality_code", "a police coordinator represents the police district, not a municipality")
+        raise RuleViolation("municipality_code",
+                            "a police coordinator represents the police district, not a municipality")
     if role is MemberRole.MUNICIPAL_COORDINATOR and municipality_code is None:
         raise RuleViolation("municipality_code", "a municipal coordinator needs the municipality")
     if role is MemberRole.LEADER and not (hands_knowledge_on_to or "").strip():

@@ -112,7 +112,8 @@ def member_out(member: Member) -> schemas.MemberOut:
 
 async def add_member(runtime: Runtime, body: schemas.MemberIn) -> schemas.MemberOut:
     _screen({"name": body.name, "email": body.email, "hands_knowledge_on_to": body.hands_knowledge_on_to})
-    domain.check_member(body.role, body.municipality_code, body.hands_knowledge_on_to, _settings(runtime).infohus_district)
+    district = _settings(runtime).infohus_district
+    domain.check_member(body.role, body.municipality_code, body.hands_knowledge_on_to, district)
     member = Member(name=body.name.strip(), email=body.email.strip().lower(), role=body.role.value,
                     municipality_code=body.municipality_code, hands_knowledge_on_to=body.hands_knowledge_on_to)
     async with runtime.db.session() as session:
@@ -129,6 +130,9 @@ async def update_member(runtime: Runtime, member_id: str, body: schemas.MemberPa
         if member is None:
             raise NotFound("member")
         changes = body.model_dump(exclude_unset=True)
+        changes = {k: v for k, v in changes.items() if v is not None or k == "hands_knowledge_on_to"}
+        if "email" in changes:
+            changes["email"] = changes["email"].strip().lower()
         role = domain.MemberRole(changes.get("role") or member.role)
         hands_on = changes.get("hands_knowledge_on_to", member.hands_knowledge_on_to)
         domain.check_member(role, member.municipality_code, hands_on, _settings(runtime).infohus_district)
@@ -257,7 +261,8 @@ async def invitations(runtime: Runtime, meeting_id: str) -> list[schemas.Invitat
     async with runtime.db.session() as session:
         repo = ForumRepository(session)
         await _meeting(repo, meeting_id)
-        return [schemas.InvitationOut.model_validate(i, from_attributes=True) for i in await repo.invitations(meeting_id)]
+        found = await repo.invitations(meeting_id)
+        return [schemas.InvitationOut.model_validate(i, from_attributes=True) for i in found]
 
 
 async def cancel(runtime: Runtime, meeting_id: str) -> schemas.MeetingOut:
@@ -416,9 +421,9 @@ async def add_attachment(runtime: Runtime, principal: Principal, post_id: str, f
         post = await repo.post(post_id)
         if post is None:
             raise NotFound("knowledge post")
-        attachment = Attachment(post_id=post_id, filename=filename, content_type=content_type.split(";")[0].strip().lower(),
-                                size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
-                                author_user_id=principal.user_id)
+        attachment = Attachment(post_id=post_id, filename=filename,
+                                content_type=content_type.split(";")[0].strip().lower(), size=len(data),
+                                sha256=hashlib.sha256(data).hexdigest(), data=data, author_user_id=principal.user_id)
         repo.add(attachment)
         post.search_text = "\n".join([post.search_text, filename.lower(), text.lower()])
         repo.add(post)

@@ -29,7 +29,9 @@ class Refusal(StrEnum):
 REASONS: dict[Refusal, str] = {
     Refusal.CPR: f"Teksten ser ud til at indeholde et CPR-nummer. {NO_CASES}",
     Refusal.BIRTH_DATE: f"Teksten ser ud til at indeholde en fødselsdato. {NO_CASES}",
-    Refusal.CASE_REFERENCE: f"Teksten ser ud til at indeholde en sagsreference (sags-id eller journalnummer). {NO_CASES}",
+    Refusal.CASE_REFERENCE: (
+        f"Teksten ser ud til at indeholde en sagsreference (sags-id eller journalnummer). {NO_CASES}"
+    ),
     Refusal.UNCONFIRMED: f"Bekræft, at indlægget ikke beskriver en enkeltsag. {NO_CASES}",
 }
 

@@ -6,6 +6,7 @@ screened (``freetext``) before it was stored.
 """
 
 from datetime import datetime
+from typing import ClassVar
 from uuid import uuid4
 
 from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
@@ -25,6 +26,28 @@ class AggregateCell(SQLModel, table=True):
     """The latest count a municipality published for a month, metric and (for a dimension) value."""
 
     __tablename__ = "aggregate_cell"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "municipality_code": "aggregate",
+        "period": "aggregate",
+        "metric": "aggregate",
+        "dimension_value": "aggregate",
+        "count": "aggregate",
+        "suppressed": "aggregate",
+        "k": "aggregate",
+        "computed_at": "aggregate",
+        "received_at": "aggregate",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "municipality_code": "aggregate",
+        "period": "aggregate",
+        "metric": "aggregate",
+        "dimension_value": "aggregate",
+        "count": "aggregate",
+        "suppressed": "aggregate",
+        "k": "aggregate",
+        "computed_at": "aggregate",
+        "received_at": "aggregate",
+    }
 
     municipality_code: str = Field(primary_key=True, max_length=3)
     period: str = Field(primary_key=True, max_length=7)
@@ -51,6 +74,20 @@ class AggregateCount(SQLModel):
 
 class DistrictConfig(SQLModel, table=True):
     __tablename__ = "district_config"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "district": "process",
+        "cadence_months": "process",
+        "summon_notice_days": "process",
+        "updated_at": "process",
+        "updated_by": "process",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "district": "process",
+        "cadence_months": "process",
+        "summon_notice_days": "process",
+        "updated_at": "process",
+        "updated_by": "process",
+    }
 
     district: str = Field(primary_key=True, max_length=40)
     cadence_months: int
@@ -63,6 +100,26 @@ class Member(SQLModel, table=True):
     """A member of the network: the police coordinator, municipal coordinators, attending leaders."""
 
     __tablename__ = "network_member"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "name": "process",
+        "email": "process",
+        "role": "process",
+        "municipality_code": "process",
+        "hands_knowledge_on_to": "process",
+        "active": "process",
+        "created_at": "process",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "name": "process",
+        "email": "process",
+        "role": "process",
+        "municipality_code": "process",
+        "hands_knowledge_on_to": "general_knowledge",
+        "active": "process",
+        "created_at": "process",
+    }
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     name: str = Field(max_length=200)
@@ -76,6 +133,30 @@ class Member(SQLModel, table=True):
 
 class Meeting(SQLModel, table=True):
     __tablename__ = "network_meeting"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "title": "general_knowledge",
+        "starts_at": "process",
+        "location": "general_knowledge",
+        "status": "process",
+        "convened_by_user_id": "process",
+        "convened_by_name": "process",
+        "created_at": "process",
+        "summoned_at": "process",
+        "cancelled_at": "process",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "title": "general_knowledge",
+        "starts_at": "process",
+        "location": "general_knowledge",
+        "status": "process",
+        "convened_by_user_id": "process",
+        "convened_by_name": "process",
+        "created_at": "process",
+        "summoned_at": "process",
+        "cancelled_at": "process",
+    }
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     title: str = Field(max_length=200)
@@ -91,6 +172,30 @@ class Meeting(SQLModel, table=True):
 
 class AgendaItem(SQLModel, table=True):
     __tablename__ = "meeting_agenda_item"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "meeting_id": "process",
+        "position": "process",
+        "title": "general_knowledge",
+        "description": "general_knowledge",
+        "duration_minutes": "process",
+        "proposed_by_user_id": "process",
+        "proposed_by_name": "process",
+        "proposer_municipality_code": "process",
+        "created_at": "process",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "meeting_id": "process",
+        "position": "process",
+        "title": "general_knowledge",
+        "description": "general_knowledge",
+        "duration_minutes": "process",
+        "proposed_by_user_id": "process",
+        "proposed_by_name": "process",
+        "proposer_municipality_code": "process",
+        "created_at": "process",
+    }
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     meeting_id: str = Field(foreign_key="network_meeting.id", index=True, max_length=36)
@@ -108,7 +213,23 @@ class Invitation(SQLModel, table=True):
     """A summons to a meeting. ``queued`` until notify takes network invitations (see the README of the issue)."""
 
     __tablename__ = "meeting_invitation"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "meeting_id": "process",
+        "member_id": "process",
+        "email": "process",
+        "status": "process",
+        "queued_at": "process",
+    }
     __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "meeting_id": "process",
+        "member_id": "process",
+        "email": "process",
+        "status": "process",
+        "queued_at": "process",
+    }
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     meeting_id: str = Field(foreign_key="network_meeting.id", index=True, max_length=36)
@@ -120,6 +241,22 @@ class Invitation(SQLModel, table=True):
 
 class Attendance(SQLModel, table=True):
     __tablename__ = "meeting_attendance"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "meeting_id": "process",
+        "member_id": "process",
+        "status": "process",
+        "municipality_code": "process",
+        "recorded_at": "process",
+        "recorded_by": "process",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "meeting_id": "process",
+        "member_id": "process",
+        "status": "process",
+        "municipality_code": "process",
+        "recorded_at": "process",
+        "recorded_by": "process",
+    }
 
     meeting_id: str = Field(foreign_key="network_meeting.id", primary_key=True, max_length=36)
     member_id: str = Field(foreign_key="network_member.id", primary_key=True, max_length=36)
@@ -131,6 +268,20 @@ class Attendance(SQLModel, table=True):
 
 class Minutes(SQLModel, table=True):
     __tablename__ = "meeting_minutes"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "meeting_id": "process",
+        "body": "general_knowledge",
+        "author_user_id": "process",
+        "author_name": "process",
+        "updated_at": "process",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "meeting_id": "process",
+        "body": "general_knowledge",
+        "author_user_id": "process",
+        "author_name": "process",
+        "updated_at": "process",
+    }
 
     meeting_id: str = Field(foreign_key="network_meeting.id", primary_key=True, max_length=36)
     body: str = Field(sa_column=Column(Text, nullable=False))
@@ -141,6 +292,34 @@ class Minutes(SQLModel, table=True):
 
 class KnowledgePost(SQLModel, table=True):
     __tablename__ = "knowledge_post"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "title": "general_knowledge",
+        "body": "general_knowledge",
+        "kind": "general_knowledge",
+        "source": "general_knowledge",
+        "tags": "general_knowledge",
+        "meeting_id": "process",
+        "author_user_id": "process",
+        "author_name": "process",
+        "author_municipality_code": "process",
+        "created_at": "process",
+        "search_text": "general_knowledge",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "title": "general_knowledge",
+        "body": "general_knowledge",
+        "kind": "process",
+        "source": "process",
+        "tags": "general_knowledge",
+        "meeting_id": "process",
+        "author_user_id": "process",
+        "author_name": "process",
+        "author_municipality_code": "process",
+        "created_at": "process",
+        "search_text": "general_knowledge",
+    }
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     title: str = Field(max_length=200)
@@ -159,6 +338,28 @@ class KnowledgePost(SQLModel, table=True):
 
 class Attachment(SQLModel, table=True):
     __tablename__ = "knowledge_attachment"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "post_id": "process",
+        "filename": "general_knowledge",
+        "content_type": "process",
+        "size": "process",
+        "sha256": "process",
+        "data": "general_knowledge",
+        "created_at": "process",
+        "author_user_id": "process",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "post_id": "process",
+        "filename": "general_knowledge",
+        "content_type": "process",
+        "size": "process",
+        "sha256": "process",
+        "data": "general_knowledge",
+        "created_at": "process",
+        "author_user_id": "process",
+    }
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     post_id: str = Field(foreign_key="knowledge_post.id", index=True, max_length=36)
@@ -203,7 +404,8 @@ class AggregateRepository:
             .where(AggregateCell.metric == AggregateMetric.CONCERNS_RECEIVED.value)
             .order_by(AggregateCell.period, AggregateCell.municipality_code)
         )
-        return [AggregateCount.model_validate(row, from_attributes=True) for row in (await self.session.exec(query)).all()]
+        rows = (await self.session.exec(query)).all()
+        return [AggregateCount.model_validate(row, from_attributes=True) for row in rows]
 
     async def cells(self, periods: list[str] | None = None, metric: str | None = None,
                     municipality_code: str | None = None) -> list[AggregateCell]:

@@ -99,8 +99,9 @@ async def _out(repo: NotificationRepository, n: Notification) -> NotificationOut
 
 
 @router.get("/notifications", response_model=list[NotificationOut])
-async def notifications(concern_id: UUID, runtime: RuntimeDep) -> list[NotificationOut]:
+async def notifications(concern_id: UUID, runtime: RuntimeDep, guard: GuardDep) -> list[NotificationOut]:
     """What is owed for a concern, and the state of its deliveries (ids and states only)."""
+    await guard.require("notification.read", _scope(runtime))
     async with runtime.db.session() as session:
         repo = NotificationRepository(session)
         return [await _out(repo, n) for n in await repo.for_concern(str(concern_id))]

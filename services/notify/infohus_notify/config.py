@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from infohus_contracts.topics import PARTNER_TOPIC_TEMPLATE, partner_topic
+
 from .domain import StaffMember
 
-PARTNER_TOPIC_TEMPLATE = "infohus.partner.{partner_id}.v1"
+__all__ = ["PARTNER_TOPIC_TEMPLATE", "ConfigError", "Partner", "kafka_acls", "load_partners", "load_staff"]
 _PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 
 
@@ -47,7 +49,7 @@ class Partner:
     @property
     def topic(self) -> str:
         """The partner's own topic (before the deployment's topic prefix)."""
-        return PARTNER_TOPIC_TEMPLATE.format(partner_id=self.id)
+        return partner_topic(self.id)
 
     @property
     def principal(self) -> str:

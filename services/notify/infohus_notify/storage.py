@@ -1,6 +1,7 @@
 """Notify's tables: notifications (what is owed), deliveries and their log, the in-app inbox."""
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel, col, or_, select
@@ -15,6 +16,42 @@ class Notification(SQLModel, table=True):
     """One message owed to someone, and the decision whether it goes out (the art. 14 decision)."""
 
     __tablename__ = "notification"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "notification_id": "process",
+        "concern_id": "process",
+        "municipality_code": "process",
+        "kind": "process",
+        "recipient": "process",
+        "channel": "process",
+        "status": "process",
+        "status_reason": "process",
+        "created_at": "process",
+        "request": "identity",
+        "sealed_addressing": "identity",
+        "exemption_basis": "narrative",
+        "review_on": "process",
+        "review_reminded_at": "process",
+        "decided_by": "process",
+        "decided_at": "process",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "notification_id": "process",
+        "concern_id": "process",
+        "municipality_code": "process",
+        "kind": "process",
+        "recipient": "process",
+        "channel": "process",
+        "status": "process",
+        "status_reason": "narrative",
+        "created_at": "process",
+        "request": "identity",
+        "sealed_addressing": "identity",
+        "exemption_basis": "process",
+        "review_on": "process",
+        "review_reminded_at": "process",
+        "decided_by": "process",
+        "decided_at": "process",
+    }
 
     notification_id: str = Field(primary_key=True, max_length=36)
     concern_id: str | None = Field(default=None, max_length=36, index=True)
@@ -39,7 +76,71 @@ class Delivery(SQLModel, table=True):
     """One message to one recipient over one channel: the delivery log's current state."""
 
     __tablename__ = "delivery"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "delivery_id": "process",
+        "dedupe_key": "process",
+        "purpose": "process",
+        "notification_id": "process",
+        "partner_id": "process",
+        "event_id": "process",
+        "event_type": "process",
+        "template": "process",
+        "recipient_label": "process",
+        "recipient": "identity",
+        "channel": "process",
+        "status": "process",
+        "status_reason": "process",
+        "priority": "process",
+        "attempts": "process",
+        "max_attempts": "process",
+        "next_attempt_at": "process",
+        "lease_until": "process",
+        "deadline": "process",
+        "created_at": "process",
+        "updated_at": "process",
+        "sent_at": "process",
+        "last_error": "process",
+        "decision_id": "process",
+        "policy_version": "process",
+        "legal_basis": "process",
+        "deny_reasons": "process",
+        "shared_fields": "process",
+        "withheld_fields": "process",
+        "payload": "identity",
+    }
     __table_args__ = (UniqueConstraint("dedupe_key", name="uq_delivery_dedupe_key"),)
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "delivery_id": "process",
+        "dedupe_key": "process",
+        "purpose": "process",
+        "notification_id": "process",
+        "partner_id": "process",
+        "event_id": "process",
+        "event_type": "process",
+        "template": "process",
+        "recipient_label": "process",
+        "recipient": "identity",
+        "channel": "process",
+        "status": "process",
+        "status_reason": "process",
+        "priority": "process",
+        "attempts": "process",
+        "max_attempts": "process",
+        "next_attempt_at": "process",
+        "lease_until": "process",
+        "deadline": "process",
+        "created_at": "process",
+        "updated_at": "process",
+        "sent_at": "process",
+        "last_error": "process",
+        "decision_id": "process",
+        "policy_version": "process",
+        "legal_basis": "process",
+        "deny_reasons": "process",
+        "shared_fields": "process",
+        "withheld_fields": "process",
+        "payload": "identity",  # the subscribed event body, as it came; only what OPA allows leaves
+    }
 
     delivery_id: str = Field(primary_key=True, max_length=36)
     dedupe_key: str = Field(max_length=300)
@@ -77,6 +178,22 @@ class DeliveryLogEntry(SQLModel, table=True):
     """Append-only: every state a delivery went through (queued, failed, retried, sent, dead_lettered, ...)."""
 
     __tablename__ = "delivery_log"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "delivery_id": "process",
+        "at": "process",
+        "status": "process",
+        "attempt": "process",
+        "detail": "process",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "id": "process",
+        "delivery_id": "process",
+        "at": "process",
+        "status": "process",
+        "attempt": "process",
+        "detail": "process",
+    }
 
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: str = Field(max_length=36, index=True)
@@ -90,6 +207,28 @@ class InboxItem(SQLModel, table=True):
     """An in-app notification: a subject, a short text and a link; never case details."""
 
     __tablename__ = "inbox_item"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "item_id": "process",
+        "user_id": "process",
+        "role": "process",
+        "kind": "process",
+        "subject": "process",
+        "body": "process",
+        "link": "process",
+        "created_at": "process",
+        "read_at": "process",
+    }
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "item_id": "process",
+        "user_id": "process",
+        "role": "process",
+        "kind": "process",
+        "subject": "process",
+        "body": "process",
+        "link": "process",
+        "created_at": "process",
+        "read_at": "process",
+    }
 
     item_id: str = Field(primary_key=True, max_length=36)  # the delivery id: one item per delivery
     user_id: str | None = Field(default=None, max_length=64, index=True)

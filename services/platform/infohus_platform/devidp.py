@@ -8,7 +8,9 @@ module exists so ``make run``, ``make token`` and the tests have real RS256 toke
 """
 
 import argparse
+import base64
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -68,6 +70,16 @@ def ensure_keys(directory: Path | None = None) -> Path:
     tmp.replace(private_path)
     jwks_path.write_text(json.dumps({"keys": [public_jwk]}))
     return jwks_path
+
+
+def dev_addressing_key(directory: Path | None = None) -> str:
+    """A development key for sealing citizens' addresses to notify (production sets INFOHUS_ADDRESSING_KEY)."""
+    path = key_dir(directory) / "addressing.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def issue_token(user: str | dict, directory: Path | None = None, ttl_seconds: int = 8 * 3600, **claims) -> str:

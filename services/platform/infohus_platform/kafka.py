@@ -17,6 +17,7 @@ from faststream._internal.middlewares import BaseMiddleware
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.message import StreamMessage
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import ValidationError
 
 from infohus_contracts.cloudevents import CloudEventAttributes
@@ -112,9 +113,25 @@ def _text(value: str | bytes | None) -> str | None:
     return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
+_SASL = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+
+
+def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
+    """The service's own principal when the broker requires SASL (``KAFKA_SECURITY_PROTOCOL``)."""
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        return None
+    username, password = settings.kafka_credentials()
+    use_ssl = settings.kafka_security_protocol == "SASL_SSL"
+    return _SASL[settings.kafka_sasl_mechanism](username=username, password=password, use_ssl=use_ssl)
+
+
 def make_broker(settings: ServiceSettings, metrics: Metrics, dead_letters: DeadLetters) -> KafkaBroker:
+    security = kafka_security(settings)
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
+        security=security,
+        # With ACLs no service may create topics: they are made with the ACLs (kafka_acls apply).
+        allow_auto_create_topics=security is None,
         client_id=f"infohus-{settings.service_name}",
         enable_idempotence=True,
         middlewares=[

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from sqlalchemy import Column
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import JSON, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -113,6 +114,16 @@ async def record(
     head.seq, head.hash = entry.seq, entry.hash
     session.add(entry)
     return entry
+
+
+async def ensure_head(session: AsyncSession) -> None:
+    """Create the chain's head row once at startup, so concurrent first writers never race to insert it."""
+    if (await session.exec(select(ProcessingLogHead))).first() is None:
+        session.add(ProcessingLogHead())
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()  # another instance created it first
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from .auth import TokenVerifier, processing_log_router
 from .db import Database
 from .kafka import DeadLetters, make_broker
 from .messaging import MESSAGING_TABLES, OutboxRelay
-from .processing_log import PROCESSING_LOG_TABLES
+from .processing_log import PROCESSING_LOG_TABLES, ensure_head
 from .observability import HttpMiddleware, Metrics, configure_logging
 from .errors import RuleViolation, ShareRefused
 from .policy import PolicyClient, PolicyUnavailable
@@ -70,6 +70,8 @@ def build_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await db.start([*tables, *MESSAGING_TABLES, *PROCESSING_LOG_TABLES])
+        async with db.session() as session:
+            await ensure_head(session)
         async with policy:
             connector = asyncio.create_task(connect_broker())
             relay_task = asyncio.create_task(relay.run())

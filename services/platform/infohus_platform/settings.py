@@ -1,5 +1,6 @@
 """Settings from the environment. One class per service derives from ``ServiceSettings``."""
 
+import json
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -24,6 +25,12 @@ class ServiceSettings(BaseSettings):
     criminal_basis: str = "dbl_8_2_3"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_prefix: str = ""
+    # PLAINTEXT, or SASL_PLAINTEXT/SASL_SSL with one principal per service (see kafka_credentials).
+    kafka_security_protocol: str = Field("PLAINTEXT", pattern="^(PLAINTEXT|SASL_PLAINTEXT|SASL_SSL)$")
+    kafka_sasl_mechanism: str = Field("PLAIN", pattern="^(PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)$")
+    kafka_username: str | None = None
+    kafka_password: str | None = None
+    kafka_credentials_file: Path | None = None  # {"<principal>": "<password>", ...}, as infra.sh writes it
     opa_url: str = "http://127.0.0.1:8181"
     opa_timeout_seconds: float = 2.0
     database_url: str | None = None
@@ -58,6 +65,22 @@ class ServiceSettings(BaseSettings):
 
     def group_id(self) -> str:
         return f"{self.kafka_topic_prefix}infohus.{self.service_name}"
+
+    def kafka_credentials(self) -> tuple[str, str]:
+        """This service's Kafka principal and password.
+
+        Explicit ``KAFKA_USERNAME``/``KAFKA_PASSWORD`` win; else the principal is the service's name
+        and its password is looked up in ``KAFKA_CREDENTIALS_FILE``.
+        """
+        username = self.kafka_username or self.service_name
+        if self.kafka_password:
+            return username, self.kafka_password
+        if self.kafka_credentials_file is None:
+            raise ValueError(f"Kafka {self.kafka_security_protocol} needs KAFKA_PASSWORD or KAFKA_CREDENTIALS_FILE")
+        passwords = json.loads(Path(self.kafka_credentials_file).read_text("utf-8"))
+        if not isinstance(passwords, dict) or not passwords.get(username):
+            raise ValueError(f"no password for the Kafka principal {username!r} in {self.kafka_credentials_file}")
+        return username, str(passwords[username])
 
     def storage_url(self) -> str:
         """This service's own database: never shared with another service.

@@ -3,10 +3,19 @@
 import time
 from uuid import uuid4
 
+import structlog
+
 from faststream.kafka import KafkaMessage
 
 from infohus_contracts.events import CaseEvent, CaseOpened
-from infohus_contracts.notifications import NotificationKind, NotificationRequested
+from infohus_contracts.notifications import (
+    AddressingError,
+    NotificationKind,
+    NotificationRequested,
+    SealedAddressing,
+    addressing_key,
+    seal_addressing,
+)
 from infohus_contracts.topics import CASE_EVENTS, NOTIFY_REQUESTS
 from infohus_platform import processing_log
 from infohus_platform.kafka import MalformedEvent, subscribe
@@ -18,6 +27,9 @@ from .domain import REGISTRATION_CLASSES, age_band, apply_change, period_of
 from .settings import RegistrySettings
 from .statistics import stage_aggregates
 from .storage import Registration, RegistrationRepository
+
+
+log = structlog.get_logger(__name__)
 
 
 def register_handlers(runtime: Runtime) -> None:
@@ -88,13 +100,15 @@ async def _register(runtime: Runtime, session, event: CaseOpened, k: int) -> Non
         data_classes=REGISTRATION_CLASSES, purpose="prevention", is_postgres=runtime.db.is_postgres,
     )
 
+    notification_id = uuid4()
     notification = NotificationRequested(
-        notification_id=uuid4(),
+        notification_id=notification_id,
         concern_id=concern.concern_id,
         municipality_code=concern.municipality_code,
         kind=NotificationKind.DUTY_TO_INFORM,
         honour_conflict=concern.flags.honour_conflict,
         requested_at=now,
+        addressing=_sealed_address(notification_id, concern.person),
     )
     stage_event(
         session,
@@ -109,6 +123,18 @@ async def _register(runtime: Runtime, session, event: CaseOpened, k: int) -> Non
     )
 
     await stage_aggregates(runtime, session, concern.municipality_code, period, k)
+
+
+def _sealed_address(notification_id, person) -> SealedAddressing | None:
+    """The citizen's address for the notice, sealed so only notify can open it when it sends.
+
+    Without an addressing key the notice is still owed: notify records it for staff to address.
+    """
+    try:
+        return seal_addressing(notification_id, addressing_key(), cpr=person.cpr, name=person.name)
+    except AddressingError:
+        log.warning("no addressing key: the duty-to-inform notice goes without an address")
+        return None
 
 
 class KThreshold:

@@ -25,7 +25,7 @@ from datetime import datetime
 from uuid import uuid4
 
 import structlog
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infohus_contracts.aggregates import DIMENSIONS, AggregateMetric, AggregateReport, valid_dimension_value
@@ -124,27 +124,34 @@ def policy_aggregate(report: AggregateReport) -> dict:
     return {"metric": report.metric.value, "period": report.period, "cells": [cell]}
 
 
+def changes(counts: Mapping[tuple[AggregateMetric, str | None], int],
+            previous: Mapping[tuple[AggregateMetric, str | None], tuple[int | None, bool]], k: int) -> list[Cell]:
+    """The cells to send: those whose shown value differs from the last one sent; a value that
+    disappeared (its count went to 0, e.g. a changed concern level) is sent once as 0."""
+    cells = {(c.metric, c.value): c for c in suppress(counts, k)}
+    for key, shown in previous.items():
+        if key not in cells and shown != (0, False):
+            cells[key] = Cell(key[0], key[1], 0, False)
+    return [cell for key, cell in cells.items() if previous.get(key) != cell.shown]
+
+
 async def stage_aggregates(runtime: Runtime, session: AsyncSession, municipality_code: str, period: str,
-                           k: int) -> None:
-    """Stage every changed cell of this municipality and month for the network, in the caller's transaction."""
+                           k: int, *, force: bool = False) -> None:
+    """Stage the changed cells of this municipality and month for the network, in the caller's transaction.
+
+    ``force`` stages every cell again, whatever was sent before (e.g. for a network that starts afresh).
+    """
     columns = [Registration.source_category, Registration.age_band, Registration.concern_level,
                Registration.outcome, Registration.effort_level]
     result = await session.exec(
         select(*columns).where(Registration.municipality_code == municipality_code, Registration.period == period)
     )
     names = [c.key for c in columns]
-    rows = [dict(zip(names, row, strict=True)) for row in result.all()]
-    counts = count_cells(rows)
-    previous = await _last_shared(session, f"{municipality_code}:{period}:")
-    cells = {(c.metric, c.value): c for c in suppress(counts, k)}
-    for key, shown in previous.items():
-        if key not in cells and shown != (0, False):
-            cells[key] = Cell(key[0], key[1], 0, False)  # the value disappeared: say so once
+    counts = count_cells(dict(zip(names, row, strict=True)) for row in result.all())
+    previous = {} if force else await _last_shared(session, f"{municipality_code}:{period}:")
     now = utcnow()
-    for (metric, value), cell in cells.items():
-        if previous.get((metric, value)) == cell.shown:
-            continue
-        report = aggregate_report(municipality_code, period, cell.count or 0, k, now, metric, value,
+    for cell in changes(counts, previous, k):
+        report = aggregate_report(municipality_code, period, cell.count or 0, k, now, cell.metric, cell.value,
                                   suppressed=cell.suppressed)
         stage_event(
             session,
@@ -159,12 +166,13 @@ async def stage_aggregates(runtime: Runtime, session: AsyncSession, municipality
 
 async def _last_shared(session: AsyncSession, key_prefix: str) -> dict[tuple[AggregateMetric, str | None], tuple]:
     """The last shown value of each cell as staged for the network (denied shares never arrived)."""
-    result = await session.exec(
-        select(OutboxMessage.body)
+    latest = (
+        select(func.max(OutboxMessage.id))
         .where(OutboxMessage.topic == NETWORK_AGGREGATES.name, col(OutboxMessage.key).startswith(key_prefix),
                OutboxMessage.status != "denied")
-        .order_by(col(OutboxMessage.id))
+        .group_by(OutboxMessage.key)
     )
+    result = await session.exec(select(OutboxMessage.body).where(col(OutboxMessage.id).in_(latest)))
     last: dict[tuple[AggregateMetric, str | None], tuple] = {}
     for body in result.all():
         data = json.loads(body)

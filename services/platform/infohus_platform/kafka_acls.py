@@ -1,0 +1,313 @@
+"""Kafka topics and ACLs derived from the topic catalogue: each principal gets what the catalogue
+says it produces or consumes, and nothing else (the broker denies whatever has no ACL).
+
+    python -m infohus_platform.kafka_acls apply [--prefix P] [--partner ID ...]
+    python -m infohus_platform.kafka_acls plan  [--prefix P] [--partner ID ...]   # print, no broker
+    python -m infohus_platform.kafka_acls revoke --prefix P    # drop a finished test run's grants
+
+``apply`` connects as the super user (``KAFKA_ADMIN_USERNAME``, default ``admin``; its password from
+``KAFKA_ADMIN_PASSWORD`` or ``KAFKA_CREDENTIALS_FILE``), creates every catalogue topic, its ``.dlq``
+and the partner topics, then makes the ACLs for this prefix exactly the planned ones: missing ones
+are created, and grants to the platform's principals on this prefix's ``infohus.*`` topics and
+groups that the plan no longer contains are deleted. Running it twice changes nothing.
+
+The grants (``User:<service>``, ``User:partner-<id>``; LITERAL topic patterns):
+
+- a producer of a topic (``Topic.producers``): WRITE, DESCRIBE on the topic;
+- a consumer (``Topic.consumers``): READ, DESCRIBE on the topic; READ on its consumer group
+  (``ServiceSettings.group_id()``); WRITE, DESCRIBE on the topic's ``.dlq``, where it dead-letters;
+- notify: WRITE, DESCRIBE on every partner topic ``infohus.partner.<id>.v1``;
+- partner ``<id>``: READ, DESCRIBE on its own topic; READ on groups starting ``<prefix>partner-<id>``.
+
+The broker needs ``authorizer.class.name`` set (``deploy/local/infra.sh`` does this).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from infohus_contracts.topics import ALL_TOPICS, DEAD_LETTER_SUFFIX, PARTNER_TOPIC_PRODUCERS, partner_topic
+
+from .settings import ServiceSettings
+
+PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+TOPIC, GROUP = "TOPIC", "GROUP"
+LITERAL, PREFIXED = "LITERAL", "PREFIXED"
+READ, WRITE, DESCRIBE = "READ", "WRITE", "DESCRIBE"
+# Every service that produces or consumes: the principals whose grants the catalogue decides.
+SERVICES = tuple(sorted({s for t in ALL_TOPICS for s in (*t.producers, *t.consumers)} | set(PARTNER_TOPIC_PRODUCERS)))
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    """One ACL; the plan only has ALLOW from any host."""
+
+    principal: str
+    resource_type: str
+    pattern: str
+    name: str
+    operation: str
+    permission: str = "ALLOW"
+    host: str = "*"
+
+    def __str__(self) -> str:
+        extra = "" if (self.permission, self.host) == ("ALLOW", "*") else f"  ({self.permission} from {self.host})"
+        return f"{self.principal:<22} {self.operation:<8} {self.resource_type:<5} {self.pattern:<8} {self.name}{extra}"
+
+
+class AdminSettings(BaseSettings):
+    """The super user's connection, from the same environment as the services'."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = ""
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "PLAIN"
+    kafka_admin_username: str = "admin"
+    kafka_admin_password: str | None = None
+    kafka_credentials_file: Path | None = None
+    infohus_kafka_partners: str = "sbsys"
+
+    def partners(self) -> list[str]:
+        return [p for p in re.split(r"[,\s]+", self.infohus_kafka_partners) if p]
+
+    def client_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"bootstrap.servers": self.kafka_bootstrap_servers,
+                                  "security.protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol.startswith("SASL"):
+            password = self.kafka_admin_password
+            if not password and self.kafka_credentials_file is not None:
+                password = json.loads(Path(self.kafka_credentials_file).read_text("utf-8")).get(
+                    self.kafka_admin_username)
+            if not password:
+                raise SystemExit(f"no password for the Kafka super user {self.kafka_admin_username!r}: set "
+                                 "KAFKA_ADMIN_PASSWORD or KAFKA_CREDENTIALS_FILE (eval \"$(deploy/local/infra.sh env)\")")
+            config |= {"sasl.mechanism": self.kafka_sasl_mechanism,
+                       "sasl.username": self.kafka_admin_username, "sasl.password": password}
+        return config
+
+
+def group_id(service: str, prefix: str) -> str:
+    """The service's consumer group, computed by the same code the service uses."""
+    settings_class = type(f"_{service}Settings", (ServiceSettings,), {"service_name": service, "default_port": 0})
+    return settings_class.model_construct(kafka_topic_prefix=prefix).group_id()
+
+
+def principal(name: str) -> str:
+    return f"User:{name}"
+
+
+def partner_principal(partner_id: str) -> str:
+    return principal(f"partner-{partner_id}")
+
+
+def check_partners(partners: Iterable[str]) -> list[str]:
+    unique = list(dict.fromkeys(partners))
+    for partner_id in unique:
+        if not PARTNER_ID.match(partner_id):
+            raise SystemExit(f"partner id {partner_id!r} must match {PARTNER_ID.pattern}")
+    return unique
+
+
+def topics(prefix: str, partners: Sequence[str]) -> list[str]:
+    """Every topic the platform uses under this prefix: the catalogue, its dead letters, the partners'."""
+    names = []
+    for topic in ALL_TOPICS:
+        names += [topic.qualified(prefix), topic.qualified(prefix) + DEAD_LETTER_SUFFIX]
+    return names + [partner_topic(p, prefix) for p in partners]
+
+
+def plan(prefix: str, partners: Sequence[str]) -> list[Grant]:
+    grants: set[Grant] = set()
+
+    def allow(who: str, resource_type: str, name: str, *operations: str, pattern: str = LITERAL) -> None:
+        grants.update(Grant(who, resource_type, pattern, name, op) for op in operations)
+
+    for topic in ALL_TOPICS:
+        name = topic.qualified(prefix)
+        for service in topic.producers:
+            allow(principal(service), TOPIC, name, WRITE, DESCRIBE)
+        for service in topic.consumers:
+            allow(principal(service), TOPIC, name, READ, DESCRIBE)
+            allow(principal(service), GROUP, group_id(service, prefix), READ)
+            allow(principal(service), TOPIC, name + DEAD_LETTER_SUFFIX, WRITE, DESCRIBE)
+    for partner_id in partners:
+        name = partner_topic(partner_id, prefix)
+        for service in PARTNER_TOPIC_PRODUCERS:
+            allow(principal(service), TOPIC, name, WRITE, DESCRIBE)
+        allow(partner_principal(partner_id), TOPIC, name, READ, DESCRIBE)
+        allow(partner_principal(partner_id), GROUP, f"{prefix}partner-{partner_id}", READ, pattern=PREFIXED)
+    return sorted(grants)
+
+
+def managed(binding: Grant, prefix: str) -> bool:
+    """Whether ``apply`` with this prefix owns a broker ACL (and may delete it when unplanned)."""
+    who = binding.principal
+    if who not in {principal(s) for s in SERVICES} and not who.startswith("User:partner-"):
+        return False
+    if binding.resource_type not in (TOPIC, GROUP) or not binding.name.startswith(prefix):
+        return False
+    rest = binding.name[len(prefix):]
+    return rest.startswith("infohus.") or rest.startswith("partner-")
+
+
+# -- the broker (confluent-kafka: aiokafka 0.14's admin client has no ACL calls) ---------------------
+
+TIMEOUT = 30.0
+
+
+def _admin(config: dict[str, Any]):
+    from confluent_kafka.admin import AdminClient
+
+    return AdminClient(config | {"socket.timeout.ms": 10000})
+
+
+def _binding(grant: Grant):
+    from confluent_kafka.admin import AclBinding, AclOperation, AclPermissionType, ResourcePatternType, ResourceType
+
+    return AclBinding(ResourceType[grant.resource_type], grant.name, ResourcePatternType[grant.pattern],
+                      grant.principal, grant.host, AclOperation[grant.operation], AclPermissionType[grant.permission])
+
+
+def _grant(binding: Any) -> Grant:
+    return Grant(binding.principal, binding.restype.name, binding.resource_pattern_type.name, binding.name,
+                 binding.operation.name, binding.permission_type.name, binding.host)
+
+
+def create_topics(admin: Any, names: Sequence[str], partitions: int, replication_factor: int) -> tuple[int, int]:
+    from confluent_kafka import KafkaError
+    from confluent_kafka.admin import NewTopic
+
+    futures = admin.create_topics([NewTopic(n, partitions, replication_factor) for n in names],
+                                  operation_timeout=TIMEOUT, request_timeout=TIMEOUT)
+    created = existing = 0
+    for name, future in futures.items():
+        try:
+            future.result(timeout=TIMEOUT)
+            created += 1
+        except Exception as exc:
+            error = exc.args[0] if exc.args else None
+            if getattr(error, "code", lambda: None)() == KafkaError.TOPIC_ALREADY_EXISTS:
+                existing += 1
+                continue
+            raise SystemExit(f"creating topic {name} failed: {exc}") from None
+    return created, existing
+
+
+def existing_grants(admin: Any) -> dict[Grant, Any]:
+    from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType,
+                                       ResourceType)
+
+    match_all = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY,
+                                 AclPermissionType.ANY)
+    try:
+        bindings = admin.describe_acls(match_all, request_timeout=TIMEOUT).result(timeout=TIMEOUT)
+    except Exception as exc:
+        raise SystemExit(f"describing ACLs failed (is the broker's authorizer enabled?): {exc}") from None
+    return {_grant(b): b for b in bindings}
+
+
+def _wait_until_in_force(admin: Any, wanted: set[Grant], gone: set[Grant], timeout: float = TIMEOUT) -> None:
+    """CreateAcls returns once the controller committed the ACLs; the broker authorizes with them a
+    moment later (measured: a client right after ``apply`` was still refused). DescribeAcls answers
+    from the broker's authorizer, so wait until it shows the new state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        present = set(existing_grants(admin))
+        if wanted <= present and not gone & present:
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the broker did not show the new ACLs within {timeout:.0f}s")
+        time.sleep(0.1)
+
+
+def apply(config: dict[str, Any], prefix: str, partners: Sequence[str], *, partitions: int = 3,
+          replication_factor: int = 1, out=sys.stdout) -> dict[str, int]:
+    from confluent_kafka.admin import AclBindingFilter
+
+    partners = check_partners(partners)
+    admin = _admin(config)
+    created_topics, existing_topics = create_topics(admin, topics(prefix, partners), partitions, replication_factor)
+    wanted = plan(prefix, partners)
+    present = existing_grants(admin)
+    missing = [g for g in wanted if g not in present]
+    stale = [b for g, b in present.items() if g not in set(wanted) and managed(g, prefix)]
+    if missing:
+        for binding, future in admin.create_acls([_binding(g) for g in missing], request_timeout=TIMEOUT).items():
+            try:
+                future.result(timeout=TIMEOUT)
+            except Exception as exc:
+                raise SystemExit(f"creating ACL {binding} failed: {exc}") from None
+    if stale:
+        filters = [AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation,
+                                    b.permission_type) for b in stale]
+        for future in admin.delete_acls(filters, request_timeout=TIMEOUT).values():
+            future.result(timeout=TIMEOUT)
+    if missing or stale:
+        _wait_until_in_force(admin, set(wanted), {_grant(b) for b in stale})
+    summary = {"topics_created": created_topics, "topics_existing": existing_topics, "acls_created": len(missing),
+               "acls_unchanged": len(wanted) - len(missing), "acls_deleted": len(stale)}
+    print(f"kafka_acls: prefix {prefix!r}, partners {', '.join(partners) or '-'}: "
+          f"topics {created_topics} created, {existing_topics} existing; "
+          f"ACLs {len(missing)} created, {len(wanted) - len(missing)} unchanged, {len(stale)} deleted", file=out)
+    for grant in missing:
+        print(f"  + {grant}", file=out)
+    for binding in stale:
+        print(f"  - {_grant(binding)}", file=out)
+    return summary
+
+
+def revoke(config: dict[str, Any], prefix: str, *, out=sys.stdout) -> int:
+    """Delete every grant to the platform's principals under this prefix (a finished test run's)."""
+    from confluent_kafka.admin import AclBindingFilter
+
+    admin = _admin(config)
+    stale = [b for g, b in existing_grants(admin).items() if managed(g, prefix)]
+    if stale:
+        filters = [AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation,
+                                    b.permission_type) for b in stale]
+        for future in admin.delete_acls(filters, request_timeout=TIMEOUT).values():
+            future.result(timeout=TIMEOUT)
+    print(f"kafka_acls: prefix {prefix!r}: {len(stale)} ACLs deleted", file=out)
+    return len(stale)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = AdminSettings()
+    parser = argparse.ArgumentParser(prog="python -m infohus_platform.kafka_acls", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("apply", "plan", "revoke"))
+    parser.add_argument("--prefix", default=settings.kafka_topic_prefix,
+                        help="topic and group prefix (default: KAFKA_TOPIC_PREFIX)")
+    parser.add_argument("--partner", action="append", dest="partners", metavar="ID",
+                        help="a partner with its own topic and principal partner-ID; repeatable "
+                             "(default: INFOHUS_KAFKA_PARTNERS, else sbsys)")
+    parser.add_argument("--bootstrap", default=settings.kafka_bootstrap_servers)
+    parser.add_argument("--partitions", type=int, default=3)
+    parser.add_argument("--replication-factor", type=int, default=1)
+    args = parser.parse_args(argv)
+    partners = check_partners(args.partners if args.partners is not None else settings.partners())
+    if args.command == "plan":
+        for grant in plan(args.prefix, partners):
+            print(grant)
+        return 0
+    config = settings.client_config() | {"bootstrap.servers": args.bootstrap}
+    if args.command == "revoke":
+        revoke(config, args.prefix)
+        return 0
+    apply(config, args.prefix, partners, partitions=args.partitions, replication_factor=args.replication_factor)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

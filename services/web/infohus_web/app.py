@@ -1,0 +1,102 @@
+"""The web gateway: Danish pages for the municipal infohus over the five services' APIs.
+
+Not built with ``build_app``: the gateway has no database, no broker and asks OPA nothing itself
+(every service does that on each call). It is ready when the five services answer ``/healthz``.
+"""
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from importlib.resources import files
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from infohus_platform.observability import configure_logging
+
+from . import auth, cases, intake, others
+from .client import SignedOut
+from .core import FormExpired, LoginRequired, PageMiddleware, make_web, redirect, render, session_of, web_of
+from .sessions import COOKIE
+from .settings import SERVICE_NAMES, WebSettings
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings()
+    configure_logging(settings.service_name, settings.log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call is noise, not a record
+    web = make_web(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await web.services.start()
+        try:
+            yield
+        finally:
+            await web.services.stop()
+
+    app = FastAPI(title="Infohus web", lifespan=lifespan, version="1.0.0", docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.web = web
+    app.add_middleware(PageMiddleware, web=web)
+    app.mount("/static", StaticFiles(directory=str(files("infohus_web").joinpath("static"))), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        answers = await asyncio.gather(*[web.services.healthy(name) for name in SERVICE_NAMES])
+        checks = dict(zip(SERVICE_NAMES, answers, strict=True))
+        ready = all(checks.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(web.registry), media_type=CONTENT_TYPE_LATEST)
+
+    for module in (auth, intake, cases, others):
+        app.include_router(module.router)
+    _install_handlers(app)
+    return app
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _: LoginRequired) -> Response:
+        return redirect("/log-ind")
+
+    @app.exception_handler(SignedOut)
+    async def signed_out(request: Request, _: SignedOut) -> Response:
+        web_of(request).sessions.drop(request.cookies.get(COOKIE))
+        response = redirect("/log-ind?besked=udloebet")
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    @app.exception_handler(FormExpired)
+    async def form_expired(request: Request, _: FormExpired) -> Response:
+        session_of(request)
+        return render(request, "problem.html", title="Formularen er udløbet", status=400,
+                      message="Formularen er udløbet eller kom ikke fra denne side. Gå tilbage, genindlæs siden "
+                              "og prøv igen.", what="")
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_address(request: Request, _: RequestValidationError) -> Response:
+        session_of(request)
+        return render(request, "problem.html", title="Siden findes ikke", status=404,
+                      message="Adressen er ikke gyldig. Brug menuen for at finde det, du leder efter.", what="")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        session_of(request)
+        if exc.status_code == 404:
+            return render(request, "problem.html", title="Siden findes ikke", status=404,
+                          message="Siden findes ikke. Brug menuen for at finde det, du leder efter.", what="")
+        return render(request, "problem.html", title="Noget gik galt", status=exc.status_code,
+                      message="Siden kunne ikke vises.", what="")

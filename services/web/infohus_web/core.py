@@ -1,0 +1,259 @@
+"""What every page shares: the session, the Danish templates, the menu by role, timing and security headers."""
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+import structlog
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.datastructures import FormData
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from infohus_contracts.municipalities import municipality_name, police_districts
+from infohus_platform import correlation
+
+from . import labels
+from .client import ApiResult, Services
+from .sessions import COOKIE, Session, SessionStore
+from .settings import WebSettings
+
+LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
+PAGE_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0, 2.0)
+
+# The menu is a convenience: it shows each role the pages its work needs. It decides nothing; the
+# services ask OPA on every call, and a page a role may not see shows the policy's refusal.
+NAV: list[tuple[str, str, set[str]]] = [
+    ("/sager", "Sager", {"ssp_coordinator", "police_coordinator", "leadership"}),
+    ("/henvendelser/ny", "Ny henvendelse", {"ssp_coordinator", "police_coordinator"}),
+    ("/forespoergsler", "Forespørgsler", {"authority_caseworker", "ssp_coordinator", "police_coordinator"}),
+    ("/moeder", "Møder", {"ssp_coordinator", "police_coordinator", "leadership"}),
+    ("/registrering", "Grundregistrering", {"registration_coordinator", "leadership"}),
+    ("/statistik", "Statistik", {"registration_coordinator", "leadership"}),
+    ("/compliance", "Behandlingslog og deling", {"compliance_officer"}),
+]
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class FormExpired(Exception):
+    pass
+
+
+@dataclass
+class Web:
+    settings: WebSettings
+    services: Services
+    sessions: SessionStore
+    templates: jinja2.Environment
+    registry: CollectorRegistry
+    page_seconds: Histogram
+    template_seconds: Histogram
+    requests: Counter
+
+
+def make_web(settings: WebSettings) -> Web:
+    registry = CollectorRegistry()
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("infohus_web", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.ChainableUndefined,
+    )
+    env.filters["dt"] = format_datetime
+    env.filters["d"] = format_date
+    env.filters["dts"] = lambda value: format_datetime(value, seconds=True)
+    env.filters["short"] = lambda value: str(value or "")[:8]
+    env.globals.update(L=labels.ALL, label=labels.label, action_label=labels.action_label,
+                       municipality_name=municipality_name,
+                       fid=lambda name: str(name).replace(".", "-").replace("_", "-"))
+    return Web(
+        settings=settings,
+        services=Services(settings, registry),
+        sessions=SessionStore(settings.session_ttl_seconds),
+        templates=env,
+        registry=registry,
+        page_seconds=Histogram("infohus_web_page_seconds", "Time to produce a page, API calls included",
+                               ["route", "method"], registry=registry, buckets=PAGE_BUCKETS),
+        template_seconds=Histogram("infohus_web_template_seconds", "Time to render a template",
+                                   ["template"], registry=registry, buckets=PAGE_BUCKETS),
+        requests=Counter("infohus_web_requests_total", "Requests to the web interface", ["route", "method", "status"],
+                         registry=registry),
+    )
+
+
+def web_of(request: Request) -> Web:
+    return request.app.state.web
+
+
+def session_of(request: Request) -> Session | None:
+    session = web_of(request).sessions.get(request.cookies.get(COOKIE))
+    request.state.session = session
+    return session
+
+
+def require_session(request: Request) -> Session:
+    session = session_of(request)
+    if session is None:
+        raise LoginRequired()
+    return session
+
+
+async def checked_form(request: Request, session: Session) -> FormData:
+    """The posted form, after its CSRF token matched the session's (SameSite=Strict is the first line)."""
+    form = await request.form()
+    if form.get("csrf") != session.csrf:
+        raise FormExpired()
+    return form
+
+
+def nav_for(session: Session | None) -> list[tuple[str, str]]:
+    if session is None:
+        return []
+    return [(href, text) for href, text, roles in NAV if session.has_role(*roles)]
+
+
+def home_for(session: Session) -> str:
+    items = nav_for(session)
+    return items[0][0] if items else "/"
+
+
+def render(request: Request, template: str, *, title: str, status: int = 200, **context: Any) -> HTMLResponse:
+    web = web_of(request)
+    session: Session | None = getattr(request.state, "session", None)
+    started = time.perf_counter()
+    html = web.templates.get_template(template).render(
+        title=title, session=session, user=session.user if session else None, nav=nav_for(session),
+        current=request.url.path, flash=session.take_flash() if session else [],
+        csrf=session.csrf if session else "", dev_login=web.settings.dev_login,
+        org_name=_org_name(session), **context,
+    )
+    web.template_seconds.labels(template).observe(time.perf_counter() - started)
+    return HTMLResponse(html, status_code=status)
+
+
+def refused(request: Request, result: ApiResult, *, title: str = "Ingen adgang", what: str = "") -> HTMLResponse:
+    """A refusal page: the service's (OPA's) reasons under a Danish heading."""
+    if result.refused:
+        return render(request, "refusal.html", title=title, status=403, reasons=result.reasons, what=what)
+    status = result.status if result.status >= 400 else 502
+    return render(request, "problem.html", title="Noget gik galt", status=status, message=result.problem(), what=what)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def format_datetime(value: Any, seconds: bool = False) -> str:
+    moment = parse_datetime(value)
+    if moment is None:
+        return "–" if not value else str(value)
+    return moment.astimezone(LOCAL_TIME).strftime("%d-%m-%Y %H:%M:%S" if seconds else "%d-%m-%Y kl. %H:%M")
+
+
+def format_date(value: Any) -> str:
+    if not value:
+        return "–"
+    try:
+        return date.fromisoformat(str(value)[:10]).strftime("%d-%m-%Y")
+    except ValueError:
+        return str(value)
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except (TypeError, ValueError):
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+    return moment
+
+
+def _org_name(session: Session | None) -> str:
+    if session is None:
+        return ""
+    code = session.user.get("municipality_code")
+    if code and "police_coordinator" not in session.roles:
+        return f"{municipality_name(str(code)) or code} Kommune"
+    district = session.user.get("police_district")
+    if district:
+        return police_districts().get(district, {}).get("name", district)
+    return ""
+
+
+ERROR_PAGE = """<!doctype html><html lang="da"><head><meta charset="utf-8"><title>Noget gik galt – Infohus</title>
+<link rel="stylesheet" href="/static/web.css"></head><body><main id="indhold"><h1>Noget gik galt</h1>
+<div class="problem" role="alert"><p>Siden kunne ikke vises. Intet er gemt. Prøv igen; kontakt driften, hvis fejlen
+bliver ved.</p></div><p><a href="/">Til forsiden</a></p></main></body></html>"""
+
+
+class PageMiddleware:
+    """Timing (Prometheus and ``Server-Timing``), correlation id and security headers on every response."""
+
+    CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+
+    def __init__(self, app: ASGIApp, web: Web) -> None:
+        self.app = app
+        self.web = web
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        correlation.bind(correlation.sanitize(headers.get(b"x-correlation-id", b"").decode("latin-1")))
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                extra = [
+                    (b"server-timing", f"app;dur={elapsed_ms:.1f}".encode()),
+                    (b"x-correlation-id", correlation.current().encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                path = scope.get("path", "")
+                if not path.startswith("/static/"):
+                    extra += [(b"content-security-policy", self.CSP.encode()), (b"cache-control", b"no-store")]
+                message.setdefault("headers", []).extend(extra)
+            await send(message)
+
+        response_started = False
+
+        async def tracked(message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send_wrapper(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            # No traceback in the log: its frames may hold personal data. The type and the route only.
+            structlog.get_logger(__name__).error("unhandled error", error=type(exc).__name__,
+                                                 route=getattr(scope.get("route"), "path", "unmatched"))
+            if not response_started:
+                body = ERROR_PAGE.encode()
+                await send_wrapper({"type": "http.response.start", "status": 500,
+                                    "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                                                (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            if not scope.get("path", "").startswith("/static/"):
+                self.web.page_seconds.labels(route, scope["method"]).observe(time.perf_counter() - started)
+                self.web.requests.labels(route, scope["method"], str(status)).inc()

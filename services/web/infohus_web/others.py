@@ -1,0 +1,262 @@
+"""Enrichment requests for the authorities, meetings, the basic registration, statistics and compliance."""
+
+import asyncio
+from datetime import datetime
+from typing import Any, Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from . import labels
+from .cases import actor_name
+from .charts import Bar, bar_chart
+from .client import ApiResult
+from .core import LOCAL_TIME, checked_form, parse_datetime, redirect, refused, render, require_session, web_of
+from .messages import field_errors
+from .settings import SERVICE_NAMES
+
+router = APIRouter()
+
+
+# --- enrichment requests (forespørgsler) ---------------------------------------------------------
+
+@router.get("/forespoergsler", response_class=HTMLResponse)
+async def requests_page(request: Request) -> Response:
+    session = require_session(request)
+    return await _requests(request, session, {})
+
+
+async def _requests(request: Request, session, state: dict, status: int = 200) -> Response:
+    result = await web_of(request).services.call("assessment", "GET", "/api/v1/enrichment-requests", session.token)
+    if not result.ok:
+        return refused(request, result, what="forespørgslerne")
+    items = result.body
+    open_items = [r for r in items if r["status"] == "requested"]
+    done_items = [r for r in items if r["status"] != "requested"]
+    return render(request, "requests.html", title="Forespørgsler om berigelse", status=status, open_items=open_items,
+                  done_items=done_items, state=state, answers=session.has_role("authority_caseworker"),
+                  actor_name=actor_name)
+
+
+@router.post("/forespoergsler/{request_id}/svar")
+async def answer(request: Request, request_id: UUID) -> Response:
+    session = require_session(request)
+    form = await checked_form(request, session)
+    text = str(form.get("answer") or "").strip()
+    result = await web_of(request).services.call(
+        "assessment", "POST", f"/api/v1/enrichment-requests/{request_id}/answer", session.token, json={"answer": text})
+    if result.ok:
+        session.add_flash("Svaret er sendt til infohuset.")
+        return redirect("/forespoergsler")
+    state = {"request_id": str(request_id), "answer": text}
+    if result.invalid:
+        state["errors"] = field_errors(result.body)
+    elif result.refused:
+        state["reasons"] = result.reasons
+    else:
+        state["problem"] = result.problem()
+    return await _requests(request, session, state, status=result.status if result.status >= 400 else 502)
+
+
+# --- meetings ------------------------------------------------------------------------------------
+
+@router.get("/moeder", response_class=HTMLResponse)
+async def meetings_page(request: Request) -> Response:
+    session = require_session(request)
+    return await _meetings(request, session, {}, {})
+
+
+async def _meetings(request: Request, session, values: dict, errors: dict, status: int = 200,
+                    reasons: list[str] | None = None, problem: str | None = None) -> Response:
+    result = await web_of(request).services.call("assessment", "GET", "/api/v1/meetings", session.token)
+    if not result.ok:
+        return refused(request, result, what="møderne")
+    now = datetime.now(LOCAL_TIME)
+    when = {m["meeting_id"]: parse_datetime(m["scheduled_for"]) or now for m in result.body}
+    upcoming = [m for m in result.body if when[m["meeting_id"]] >= now]
+    past = [m for m in result.body if when[m["meeting_id"]] < now]
+    return render(request, "meetings.html", title="Møder i Infohus Kommune", status=status, upcoming=upcoming,
+                  past=list(reversed(past))[:10], values=values, errors=errors, reasons=reasons, problem=problem,
+                  can_convene=session.has_role("ssp_coordinator", "police_coordinator"), actor_name=actor_name)
+
+
+@router.post("/moeder")
+async def convene(request: Request) -> Response:
+    session = require_session(request)
+    form = await checked_form(request, session)
+    values = {"kind": str(form.get("kind") or ""), "scheduled_for": str(form.get("scheduled_for") or "").strip()}
+    body: dict[str, Any] = {"kind": values["kind"] or None}
+    if values["scheduled_for"]:
+        try:
+            moment = datetime.fromisoformat(values["scheduled_for"])
+            body["scheduled_for"] = moment.replace(tzinfo=LOCAL_TIME).isoformat()
+        except ValueError:
+            body["scheduled_for"] = values["scheduled_for"]
+    result = await web_of(request).services.call("assessment", "POST", "/api/v1/meetings", session.token, json=body)
+    if result.ok:
+        session.add_flash("Mødet er indkaldt med dagsorden ud fra de åbne sager.")
+        return redirect("/moeder")
+    errors = field_errors(result.body) if result.invalid else {}
+    return await _meetings(request, session, values, errors, status=result.status if result.status >= 400 else 502,
+                           reasons=result.reasons if result.refused else None,
+                           problem=None if result.invalid or result.refused else result.problem())
+
+
+# --- the basic registration ------------------------------------------------------------------------
+
+@router.get("/registrering", response_class=HTMLResponse)
+async def registration_lookup(request: Request) -> Response:
+    require_session(request)
+    return render(request, "registration.html", title="Grundregistrering", registration=None, errors={}, values={})
+
+
+@router.post("/registrering")
+async def registration_find(request: Request) -> Response:
+    """The concern id is posted, never put in a query string; the page itself lives under the id."""
+    session = require_session(request)
+    form = await checked_form(request, session)
+    value = str(form.get("concern_id") or "").strip()
+    try:
+        concern_id = UUID(value)
+    except ValueError:
+        return render(request, "registration.html", title="Grundregistrering", status=422, registration=None,
+                      values={"concern_id": value},
+                      errors={"concern_id": "Skriv henvendelsens id (36 tegn, fx fra sagen eller brevet)."})
+    return redirect(f"/registrering/{concern_id}")
+
+
+@router.get("/registrering/{concern_id}", response_class=HTMLResponse)
+async def registration(request: Request, concern_id: UUID) -> Response:
+    session = require_session(request)
+    result = await web_of(request).services.call("registry", "GET", f"/api/v1/registrations/{concern_id}",
+                                                 session.token)
+    if not result.ok:
+        return refused(request, result, what="grundregistreringen")
+    return render(request, "registration.html", title="Grundregistrering", registration=result.body, errors={},
+                  values={}, actor_name=actor_name)
+
+
+# --- statistics ------------------------------------------------------------------------------------
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+BREAKDOWNS = [
+    ("by_period", "Henvendelser pr. måned", None),
+    ("concern_levels", "Bekymringsniveau", labels.CONCERN_LEVELS | {"ukendt": "Ikke vurderet"}),
+    ("outcomes", "Indledende vurdering", labels.OUTCOMES_SHORT),
+    ("sources", "Hvem henvendelsen kom fra", labels.SOURCES | {"ukendt": "Ukendt"}),
+    ("age_bands", "Alder", labels.AGE_BANDS | {"ukendt": "Ukendt alder"}),
+    ("efforts", "Indsats", labels.EFFORT_LEVELS | {"ukendt": "Ingen indsats (endnu)"}),
+]
+
+
+@router.get("/statistik", response_class=HTMLResponse)
+async def statistics(request: Request, fra: Annotated[str | None, Query(pattern=MONTH)] = None,
+                     til: Annotated[str | None, Query(pattern=MONTH)] = None) -> Response:
+    session = require_session(request)
+    params = {k: v for k, v in {"from": fra, "to": til}.items() if v}
+    result = await web_of(request).services.call("registry", "GET", "/api/v1/statistics", session.token, params=params)
+    if not result.ok:
+        return refused(request, result, what="statistikken")
+    body = result.body
+    charts = []
+    for key, title, names in BREAKDOWNS:
+        counts: dict[str, int] = body.get(key) or {}
+        bars = [Bar(names.get(k, k) if names else _month(k), int(v)) for k, v in counts.items()]
+        charts.append({"id": f"diagram-{key.replace('_', '-')}", "title": title, "svg": bar_chart(
+            f"diagram-{key.replace('_', '-')}", title, bars), "rows": bars})
+    return render(request, "statistics.html", title="Statistik", stats=body, charts=charts,
+                  period={"fra": fra or "", "til": til or ""})
+
+
+MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+          "november", "december"]
+
+
+def _month(period: str) -> str:
+    try:
+        year, month = period.split("-")
+        return f"{MONTHS[int(month) - 1]} {year}"
+    except (ValueError, IndexError):
+        return period
+
+
+# --- compliance: the processing log and "what would be shared?" --------------------------------------
+
+PREVIEW_UNAVAILABLE = ("Forhåndsvisningen (“hvad ville blive delt?”) er ikke tilgængelig endnu: "
+                       "grundregistreringens tjeneste har ikke funktionen i denne version.")
+LOG_UNAVAILABLE = "Behandlingsloggen er ikke tilgængelig fra denne tjeneste i denne version."
+
+
+@router.get("/compliance", response_class=HTMLResponse)
+async def compliance(request: Request) -> Response:
+    require_session(request)
+    return _compliance(request, {}, log=None, preview=None)
+
+
+def _compliance(request: Request, values: dict, *, log: dict | None, preview: dict | None,
+                errors: dict | None = None, status: int = 200) -> Response:
+    return render(request, "compliance.html", title="Behandlingslog og deling", status=status, values=values,
+                  log=log, preview=preview, errors=errors or {}, actor_name=actor_name,
+                  recipient_kinds=labels.RECIPIENT_KINDS, purposes=labels.PURPOSES)
+
+
+@router.post("/compliance/behandlingslog")
+async def processing_log(request: Request) -> Response:
+    session = require_session(request)
+    form = await checked_form(request, session)
+    subject = str(form.get("subject_ref") or "").strip()
+    values = {"subject_ref": subject}
+    try:
+        UUID(subject)
+    except ValueError:
+        message = "Skriv henvendelsens id (36 tegn)." if subject else "Feltet skal udfyldes."
+        return _compliance(request, values, log=None, preview=None, status=422, errors={"subject_ref": message})
+    services = web_of(request).services
+    params = {"subject_ref": subject}
+    results: list[ApiResult] = await asyncio.gather(*[
+        services.call(name, "GET", "/api/v1/processing-log", session.token, params=params) for name in SERVICE_NAMES])
+    entries, notes = [], []
+    for name, result in zip(SERVICE_NAMES, results, strict=True):
+        service = labels.label(labels.SERVICES, name)
+        if result.ok:
+            rows = result.body.get("entries", []) if isinstance(result.body, dict) else result.body or []
+            entries += [row | {"service": service} for row in rows if isinstance(row, dict)]
+        elif result.route_missing:
+            notes.append((service, LOG_UNAVAILABLE, None))
+        elif result.refused:
+            notes.append((service, None, result.reasons))
+        else:
+            notes.append((service, result.problem(), None))
+    entries.sort(key=lambda e: str(e.get("at") or ""), reverse=True)
+    return _compliance(request, values, log={"entries": entries[:500], "notes": notes}, preview=None)
+
+
+@router.post("/compliance/deling")
+async def share_preview(request: Request) -> Response:
+    session = require_session(request)
+    form = await checked_form(request, session)
+    names = ("concern_id", "recipient_kind", "purpose", "necessity_reason")
+    values = {n: str(form.get(n) or "").strip() for n in names}
+    errors = {}
+    try:
+        UUID(values["concern_id"])
+    except ValueError:
+        errors["concern_id"] = "Skriv henvendelsens id (36 tegn)." if values["concern_id"] else "Feltet skal udfyldes."
+    if not values["recipient_kind"]:
+        errors["recipient_kind"] = "Vælg en modtager."
+    if errors:
+        return _compliance(request, values, log=None, preview=None, errors=errors, status=422)
+    body = {k: v for k, v in values.items() if v}
+    result = await web_of(request).services.call("registry", "POST", "/api/v1/compliance/share-preview",
+                                                 session.token, json=body)
+    if result.ok:
+        return _compliance(request, values, log=None, preview={"result": result.body})
+    if result.route_missing:
+        return _compliance(request, values, log=None, preview={"unavailable": PREVIEW_UNAVAILABLE})
+    if result.invalid:
+        return _compliance(request, values, log=None, preview=None, errors=field_errors(result.body), status=422)
+    if result.refused:
+        return _compliance(request, values, log=None, preview={"reasons": result.reasons}, status=403)
+    return _compliance(request, values, log=None, preview={"problem": result.problem()},
+                       status=result.status if result.status >= 400 else 502)

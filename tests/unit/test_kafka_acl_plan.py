@@ -1,0 +1,50 @@
+"""The ACL plan derived from the topic catalogue (no broker; test_kafka_acls.py runs it on the real one)."""
+
+from infohus_contracts.topics import ALL_TOPICS, CASE_EVENTS, CONCERN_RECEIVED
+from infohus_platform.kafka_acls import Grant, managed, plan, topics
+
+P = "t1."
+
+
+def grants_of(principal: str, partners=("sbsys",)) -> set[tuple[str, str, str, str]]:
+    return {(g.resource_type, g.pattern, g.name, g.operation) for g in plan(P, partners) if g.principal == principal}
+
+
+def test_the_network_principal_gets_exactly_its_aggregate_topic_its_dead_letters_and_its_group():
+    assert grants_of("User:network") == {
+        ("TOPIC", "LITERAL", "t1.infohus.network.aggregates.v1", "READ"),
+        ("TOPIC", "LITERAL", "t1.infohus.network.aggregates.v1", "DESCRIBE"),
+        ("TOPIC", "LITERAL", "t1.infohus.network.aggregates.v1.dlq", "WRITE"),
+        ("TOPIC", "LITERAL", "t1.infohus.network.aggregates.v1.dlq", "DESCRIBE"),
+        ("GROUP", "LITERAL", "t1.infohus.network", "READ"),
+    }
+
+
+def test_a_partner_gets_exactly_its_own_topic_and_groups():
+    assert grants_of("User:partner-sbsys", ("sbsys", "acme")) == {
+        ("TOPIC", "LITERAL", "t1.infohus.partner.sbsys.v1", "READ"),
+        ("TOPIC", "LITERAL", "t1.infohus.partner.sbsys.v1", "DESCRIBE"),
+        ("GROUP", "PREFIXED", "t1.partner-sbsys", "READ"),
+    }
+    assert ("TOPIC", "LITERAL", "t1.infohus.partner.acme.v1", "WRITE") in grants_of("User:notify", ("sbsys", "acme"))
+
+
+def test_only_declared_producers_and_consumers_touch_the_case_topics():
+    for topic in (CASE_EVENTS, CONCERN_RECEIVED):
+        who = {g.principal for g in plan(P, ["sbsys"]) if g.name == topic.qualified(P)}
+        assert who == {f"User:{s}" for s in (*topic.producers, *topic.consumers)}
+
+
+def test_every_grant_is_under_the_prefix_and_every_topic_is_created():
+    grants = plan(P, ["sbsys"])
+    assert all(g.name.startswith(P) for g in grants)
+    assert {g.name for g in grants if g.resource_type == "TOPIC"} <= set(topics(P, ["sbsys"]))
+    assert len(topics(P, ["sbsys"])) == 2 * len(ALL_TOPICS) + 1
+
+
+def test_apply_only_prunes_the_platforms_grants_under_its_own_prefix():
+    mine = Grant("User:network", "TOPIC", "LITERAL", "t1.infohus.case.events.v1", "READ")
+    assert managed(mine, "t1.")
+    assert not managed(mine, "t10.") and not managed(mine, "")  # another run's, or the deployment's
+    assert not managed(Grant("User:someone", "TOPIC", "LITERAL", "t1.infohus.x", "READ"), "t1.")
+    assert managed(Grant("User:network", "TOPIC", "LITERAL", "infohus.case.events.v1", "READ"), "")

@@ -1,0 +1,170 @@
+"""The web interface without the services: Danish messages, the form-to-API mapping, charts, sign-in and
+sessions, and the pages' handling of refusals and field errors (the services' answers are faked here;
+tests/e2e drives the real thing in a browser)."""
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from infohus_web import labels
+from infohus_web.app import create_app
+from infohus_web.charts import Bar, bar_chart
+from infohus_web.client import ApiResult
+from infohus_web.intake import body_of
+from infohus_web.messages import field_errors, refusal_reasons, translate
+from infohus_web.settings import WebSettings
+
+
+def test_common_reasons_are_translated_and_unknown_ones_shown_as_given():
+    assert translate("Value error, must be 10 digits (DDMMYYXXXX)", "value_error").startswith("CPR-nummeret skal")
+    assert translate("Value error, unknown municipality code (kommunekode)") == "Ukendt kommunekode."
+    assert translate("Field required", "missing") == "Feltet skal udfyldes."
+    assert translate("Input should be a valid date", "date_from_datetime_parsing") == "Ugyldig dato."
+    assert translate("Value error, must not be in the future") == "Datoen må ikke ligge i fremtiden."
+    assert translate("something nobody foresaw", "value_error") == "something nobody foresaw"
+
+
+def test_field_errors_map_to_form_fields():
+    body = {"detail": "invalid request", "errors": [
+        {"field": "person.cpr", "reason": "Value error, must be 10 digits (DDMMYYXXXX)", "type": "value_error"},
+        {"field": "description", "reason": "String should have at least 1 character", "type": "string_too_short"},
+        {"field": "", "reason": "Value error, an anonymous concern carries no reporter", "type": "value_error"},
+    ]}
+    errors = field_errors(body)
+    assert errors["person.cpr"].startswith("CPR-nummeret skal være 10 cifre")
+    assert errors["description"] == "Feltet skal udfyldes."
+    assert "anonym" in errors[""]
+    assert field_errors(body, lambda f: "x" if f == "description" else f)["x"] == "Feltet skal udfyldes."
+
+
+def test_refusal_reasons_come_from_the_policy():
+    assert refusal_reasons({"detail": {"reasons": ["role 'network_member' may not perform 'case.read'"]}}) == [
+        "role 'network_member' may not perform 'case.read'"]
+    assert refusal_reasons({"detail": "a bearer token is required"}) == ["a bearer token is required"]
+    assert refusal_reasons(None) == ["politikken gav ingen begrundelse"]
+
+
+def _values(**overrides) -> dict:
+    values = {key: "" for key in ("municipality_code", "channel", "source_category", "received_at", "description")}
+    values |= {f"person.{f}": "" for f in ("name", "cpr", "birth_date", "age", "area", "nationality",
+                                            "family_network", "school_work")}
+    values |= {f"reporter.{f}": "" for f in ("name", "organisation", "role", "phone", "email")}
+    values |= {"concern_signs": [], "flags": [], "anonymous": False, "municipality_code": "820"}
+    return values | overrides
+
+
+def test_an_anonymous_concern_sends_no_reporter_and_empty_fields_are_left_out():
+    body = body_of(_values(**{"person.name": "Åse Jørgensen", "reporter.name": "Søren Ærø", "anonymous": True,
+                              "description": "Bekymring.", "flags": ["imminent_risk"]}))
+    assert "reporter" not in body
+    assert body["person"] == {"name": "Åse Jørgensen"}
+    assert body["flags"] == {"imminent_risk": True, "honour_conflict": False, "possibly_not_radicalisation": False}
+    named = body_of(_values(**{"person.name": "Åse", "reporter.name": "Søren Ærø", "received_at": "2026-01-02T10:30"}))
+    assert named["reporter"] == {"name": "Søren Ærø"}
+    assert named["received_at"].startswith("2026-01-02T10:30:00+01:00")  # Danish winter time
+
+
+def test_a_bar_chart_is_accessible_svg_and_escapes_labels():
+    svg = bar_chart("d", "Kilder <alle>", [Bar("Folkeskole", 7), Bar("<script>", 0)])
+    assert svg.startswith("<svg") and 'role="img"' in svg and "aria-labelledby" in svg
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert "Folkeskole: 7" in svg  # the text alternative
+    assert "Ingen data" in bar_chart("e", "Tom", [])
+
+
+def test_processing_log_actions_in_danish():
+    assert labels.action_label("case.read") == "Læste sagen"
+    assert labels.action_label("share:infohus.case.events.v1") == "Delte en hændelse (infohus.case.events.v1)"
+    assert labels.action_label("registration.update:case.assessed").startswith("Opdaterede grundregistreringen")
+    assert labels.action_label("brand.new") == "brand.new"
+
+
+# --- the app, with the services' answers faked ----------------------------------------------------
+
+@pytest.fixture
+def app_client(tmp_path: Path):
+    app = create_app(WebSettings(infohus_dev_idp_dir=tmp_path / "idp", infohus_env="test"))
+    answers: dict[tuple[str, str], ApiResult] = {}
+
+    async def fake_call(service, method, path, token, **kwargs):
+        assert token or path == "/api/v1/instruments/current", "the gateway calls with the user's token"
+        for (m, pattern), result in answers.items():
+            if m == method and re.fullmatch(pattern, path):
+                return result
+        return ApiResult(404, {"detail": "Not Found"})
+
+    app.state.web.services.call = fake_call
+    with TestClient(app) as client:
+        yield client, answers
+
+
+def sign_in(client: TestClient, user: str = "ssp_coordinator") -> str:
+    response = client.post("/log-ind", data={"user": user}, follow_redirects=False)
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    page = client.get("/henvendelser/ny").text
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def test_sign_in_lists_the_demo_users_and_pages_need_a_session(app_client):
+    client, _ = app_client
+    page = client.get("/log-ind")
+    assert page.status_code == 200 and '<html lang="da">' in page.text
+    assert "Sanne Sørensen" in page.text and "Nina Netværk" in page.text
+    assert client.get("/sager", follow_redirects=False).headers["location"] == "/log-ind"
+    assert page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["server-timing"].startswith("app;dur=")
+
+
+def test_production_has_no_demo_sign_in(tmp_path: Path):
+    app = create_app(WebSettings(infohus_env="production", oidc_jwks_url="https://idp.invalid/jwks"))
+    with TestClient(app) as client:
+        page = client.get("/log-ind").text
+        assert "Sanne Sørensen" not in page and "OIDC" in page
+        assert client.post("/log-ind", data={"user": "admin"}).status_code == 404
+
+
+def test_a_form_without_the_sessions_csrf_token_is_refused(app_client):
+    client, _ = app_client
+    sign_in(client)
+    response = client.post("/henvendelser/ny", data={"csrf": "forged", "person.name": "x"})
+    assert response.status_code == 400 and "Formularen er udløbet" in response.text
+
+
+def test_a_refusal_shows_the_policys_reason_in_danish_framing(app_client):
+    client, answers = app_client
+    sign_in(client, "network_member")
+    answers[("GET", r"/api/v1/cases/[0-9a-f-]+")] = ApiResult(
+        403, {"detail": {"reasons": ["role 'network_member' may not perform 'case.read'"]}})
+    page = client.get("/sager/7a0c3c5e-4a57-4a3f-9d1e-1f2f3a4b5c6d")
+    assert page.status_code == 403
+    assert "Du har ikke adgang: <span lang=\"en\">role &#39;network_member&#39; may not perform" in page.text
+
+
+def test_a_422_puts_the_danish_message_next_to_the_field(app_client):
+    client, answers = app_client
+    csrf = sign_in(client)
+    answers[("POST", "/api/v1/concerns")] = ApiResult(422, {"detail": "invalid request", "errors": [
+        {"field": "person.cpr", "reason": "Value error, must be 10 digits (DDMMYYXXXX)", "type": "value_error"}]})
+    page = client.post("/henvendelser/ny", data={"csrf": csrf, "person.name": "Ida Læsø", "person.cpr": "12345",
+                                                 "description": "Bekymring.", "municipality_code": "820"})
+    assert page.status_code == 422
+    html = page.text
+    assert 'id="person-cpr-error"' in html and "CPR-nummeret skal være 10 cifre" in html
+    field = re.search(r'<input id="person-cpr"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field and "person-cpr-error" in field and 'value="12345"' in field
+
+
+def test_an_accepted_concern_goes_to_its_receipt_by_id(app_client):
+    client, answers = app_client
+    csrf = sign_in(client)
+    answers[("POST", "/api/v1/concerns")] = ApiResult(202, {"concern_id": "0b0e0c0d-1111-4222-8333-944455556666"})
+    response = client.post("/henvendelser/ny", data={"csrf": csrf, "person.name": "Åse", "description": "x",
+                                                     "municipality_code": "820", "person.cpr": "0101104234"},
+                           follow_redirects=False)
+    assert response.headers["location"] == "/henvendelser/0b0e0c0d-1111-4222-8333-944455556666"
+    assert "0101104234" not in response.headers["location"] and "Åse" not in response.headers["location"]
