@@ -375,6 +375,7 @@ def test_the_sign_in_page(browser, web_url, timings):
     assert page.url.endswith("/log-ind")
     timings.append(page.evaluate(NAV_TIMING))
     assert page.locator("h1").inner_text() == "Log ind"
+    assert page.evaluate(A11Y_BASICS) == []
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "00-log-ind.png"), full_page=True)
     cookie_flags = None

@@ -168,3 +168,10 @@ def test_an_accepted_concern_goes_to_its_receipt_by_id(app_client):
                            follow_redirects=False)
     assert response.headers["location"] == "/henvendelser/0b0e0c0d-1111-4222-8333-944455556666"
     assert "0101104234" not in response.headers["location"] and "Åse" not in response.headers["location"]
+
+
+def test_a_meeting_link_from_a_summons_opens_the_meetings_page_there(app_client):
+    client, _ = app_client
+    sign_in(client)
+    response = client.get("/moeder/0b0e0c0d-1111-4222-8333-944455556666", follow_redirects=False)
+    assert response.headers["location"] == "/moeder#moede-0b0e0c0d-1111-4222-8333-944455556666"

@@ -92,6 +92,7 @@ expected_roles := {
 	"processing_log.read": {"compliance_officer"},
 	"processing_log.export": {"compliance_officer"},
 	"retention.read": {"compliance_officer"},
+	"retention.hold": {"compliance_officer"},
 	"processing_log.verify": {"admin", "compliance_officer"},
 	"schedules.run": {"admin", "compliance_officer"},
 	"network.read": {"network_member"},

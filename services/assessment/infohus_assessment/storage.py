@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Text, delete
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -322,3 +322,11 @@ class CaseRepository:
     async def last_meeting(self, municipality_code: str) -> Meeting | None:
         query = select(Meeting).where(Meeting.municipality_code == municipality_code, Meeting.kind == "regular")
         return (await self.session.exec(query.order_by(col(Meeting.scheduled_for).desc()))).first()
+
+
+def erasure_deletes(concern_id: str) -> list:
+    """What assessment deletes when a concern's retention ends: the case and everything under it."""
+    case_ids = select(Case.case_id).where(Case.concern_id == concern_id).scalar_subquery()
+    return [delete(table).where(col(table.case_id).in_(case_ids))  # type: ignore[attr-defined]
+            for table in (EnrichmentRequest, Assessment, EffortDecision, FollowUp)] + [
+        delete(Case).where(Case.concern_id == concern_id)]

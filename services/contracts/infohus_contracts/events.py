@@ -381,3 +381,11 @@ CaseEvent = Annotated[
     | DecisionApproved | PetReportSignedOff | LeadChanged | UnderretningRecorded | FollowUpRecorded | CaseClosed,
     Field(discriminator="kind"),
 ]
+
+
+class PersonErased(Contract):
+    """``infohus.erasure.v1``: a concern's retention ended; every service deletes its personal data."""
+
+    concern_id: UUID = classified(P)
+    rule: str = classified(P, max_length=20)
+    erased_at: datetime = classified(P)

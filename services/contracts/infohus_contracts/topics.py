@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .aggregates import AggregateReport
-from .events import CaseEvent, ConcernReceived
+from .events import CaseEvent, ConcernReceived, PersonErased
 from .notifications import NotificationRequested
 
 DEAD_LETTER_SUFFIX = ".dlq"
@@ -41,7 +41,12 @@ NETWORK_AGGREGATES = Topic(
     "Counts for the district network: aggregate-only, small cells suppressed.",
 )
 
-ALL_TOPICS = (CONCERN_RECEIVED, CASE_EVENTS, NOTIFY_REQUESTS, NETWORK_AGGREGATES)
+ERASURE = Topic(
+    "infohus.erasure.v1", ("registry",), ("intake", "assessment", "notify"), PersonErased,
+    "Tombstones: the concern's retention ended and every service deletes its personal data.",
+)
+
+ALL_TOPICS = (CONCERN_RECEIVED, CASE_EVENTS, NOTIFY_REQUESTS, NETWORK_AGGREGATES, ERASURE)
 
 PARTNER_TOPIC_TEMPLATE = "infohus.partner.{partner_id}.v1"
 """A partner system's own topic: written by notify only, read by the partner's principal only."""

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 from uuid import UUID
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, delete
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,3 +76,9 @@ class ConcernRepository:
     async def get(self, concern_id: UUID) -> ConcernReceived | None:
         record = await self.session.get(ConcernRecord, str(concern_id))
         return ConcernReceived.model_validate_json(record.content) if record else None
+
+
+def erasure_deletes(concern_id: str) -> list:
+    """What intake deletes when a concern's retention ends."""
+    return [delete(ConcernRecord).where(ConcernRecord.concern_id == concern_id),
+            delete(IdempotencyKey).where(IdempotencyKey.concern_id == concern_id)]

@@ -5,12 +5,13 @@ from faststream.kafka import KafkaMessage
 from infohus_contracts.aggregates import AggregateReport
 from infohus_contracts.notifications import NotificationRequested
 from infohus_contracts.topics import NETWORK_AGGREGATES, NOTIFY_REQUESTS
+from infohus_platform.erasure import register_erasure
 from infohus_platform.kafka import subscribe
 from infohus_platform.messaging import consume_once
 from infohus_platform.runtime import Runtime
 
 from .notices import Context, queue_partner_events, record_request
-from .storage import NotificationRepository
+from .storage import NotificationRepository, erasure_deletes
 
 
 def _headers(message: KafkaMessage) -> dict[str, str]:
@@ -19,6 +20,8 @@ def _headers(message: KafkaMessage) -> dict[str, str]:
 
 
 def register_handlers(runtime: Runtime, ctx: Context, wake) -> None:
+    register_erasure(runtime, erasure_deletes)
+
     @subscribe(runtime.broker, runtime.settings, NOTIFY_REQUESTS)
     async def on_notification_requested(request: NotificationRequested, message: KafkaMessage) -> None:
         headers = _headers(message)

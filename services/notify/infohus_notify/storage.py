@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Text, UniqueConstraint, delete
 from sqlmodel import Field, SQLModel, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -346,3 +346,12 @@ class NotificationRepository:
             return []
         query = select(InboxItem).where(or_(*conditions)).order_by(col(InboxItem.created_at).desc()).limit(limit)
         return list((await self.session.exec(query)).all())
+
+
+def erasure_deletes(concern_id: str) -> list:
+    """What notify deletes when a concern's retention ends: the notices, their deliveries and logs."""
+    ids = select(Notification.notification_id).where(Notification.concern_id == concern_id).scalar_subquery()
+    deliveries = select(Delivery.delivery_id).where(col(Delivery.notification_id).in_(ids)).scalar_subquery()
+    return [delete(DeliveryLogEntry).where(col(DeliveryLogEntry.delivery_id).in_(deliveries)),
+            delete(Delivery).where(col(Delivery.notification_id).in_(ids)),
+            delete(Notification).where(Notification.concern_id == concern_id)]

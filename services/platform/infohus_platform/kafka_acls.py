@@ -167,6 +167,9 @@ def managed(binding: Grant, prefix: str) -> bool:
 TIMEOUT = 30.0
 
 
+TOPIC_RETENTION_MS = 30 * 24 * 3600 * 1000
+
+
 def _admin(config: dict[str, Any]):
     from confluent_kafka.admin import AdminClient
 
@@ -189,7 +192,10 @@ def create_topics(admin: Any, names: Sequence[str], partitions: int, replication
     from confluent_kafka import KafkaError
     from confluent_kafka.admin import NewTopic
 
-    futures = admin.create_topics([NewTopic(n, partitions, replication_factor) for n in names],
+    # Events hold personal data: 30 days on the broker is shorter than the shortest retention
+    # period (3 months), so a replay can never bring erased data back (see infohus_platform.erasure).
+    config = {"retention.ms": str(TOPIC_RETENTION_MS)}
+    futures = admin.create_topics([NewTopic(n, partitions, replication_factor, config=config) for n in names],
                                   operation_timeout=TIMEOUT, request_timeout=TIMEOUT)
     created = existing = 0
     for name, future in futures.items():

@@ -20,6 +20,7 @@ from .kafka import DeadLetters, make_broker
 from .messaging import MESSAGING_TABLES, OutboxRelay
 from .processing_log import PROCESSING_LOG_TABLES, ensure_head
 from .observability import HttpMiddleware, Metrics, configure_logging
+from .erasure import ERASURE_TABLES
 from .errors import RuleViolation, ShareRefused
 from .policy import PolicyClient, PolicyUnavailable
 from .runtime import Runtime
@@ -69,7 +70,7 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        await db.start([*tables, *MESSAGING_TABLES, *PROCESSING_LOG_TABLES])
+        await db.start([*tables, *MESSAGING_TABLES, *PROCESSING_LOG_TABLES, *ERASURE_TABLES])
         async with db.session() as session:
             await ensure_head(session)
         async with policy:

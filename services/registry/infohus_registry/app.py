@@ -6,6 +6,8 @@ from infohus_platform.service import build_app
 
 from .api import router
 from .compliance import router as compliance_router
+from .retention import daily
+from .retention import router as retention_router
 from .handlers import register_handlers
 from .settings import RegistrySettings
 from .storage import TABLES
@@ -16,6 +18,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         settings or RegistrySettings(),
         title="Infohus registry",
         tables=TABLES,
-        routers=[router, compliance_router],
+        routers=[router, compliance_router, retention_router],
+        background=[daily],
         register_handlers=register_handlers,
     )

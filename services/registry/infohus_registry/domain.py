@@ -56,6 +56,8 @@ def apply_change(registration, event) -> bool:
         registration.lead = event.lead.value
     elif kind == "case.closed":
         registration.closed_at = event.at
+    elif kind == "case.follow_up_recorded":
+        registration.last_follow_up_on = event.at.date()
     else:
         return False
     return True
@@ -75,3 +77,24 @@ def municipality_statistics(rows, period_from: str | None, period_to: str | None
         "by_period": tally("period"), "concern_levels": tally("concern_level"), "sources": tally("source_category"),
         "age_bands": tally("age_band"), "outcomes": tally("outcome"), "efforts": tally("effort_level"),
     }
+
+
+def retention_outcome(registration) -> str:
+    """The retention schedule's outcome for a registration (LEGAL.md §13)."""
+    if registration.outcome == "unfounded":
+        return "unfounded"
+    if registration.outcome in ("not_radicalisation", "imminent_risk", "honour_related"):
+        return "forwarded"  # P7: what moved to another authority follows its rules; here only P1 is left
+    return "effort"
+
+
+# What survives erasure: an anonymised statistical record (LEGAL.md §13 P1).
+ERASED_FIELDS = ("nationality", "family_network", "school_work", "sender", "assessment", "assessed_by", "decision")
+
+
+def anonymise(registration, now) -> None:
+    for name in ERASED_FIELDS:
+        setattr(registration, name, None)
+    registration.description = ""
+    registration.concern_signs = []
+    registration.erased_at = now

@@ -50,7 +50,7 @@ def register_handlers(runtime: Runtime) -> None:
                 if registration is None:
                     # Case events are keyed by concern id, so the opening always comes first.
                     raise MalformedEvent("a case event for a concern that was never registered")
-                if apply_change(registration, event):
+                if registration.erased_at is None and apply_change(registration, event):
                     registration.updated_at = utcnow()
                     session.add(registration)
                     await processing_log.record(

@@ -1,10 +1,10 @@
 """Registry's tables and repository."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
 from sqlalchemy import JSON, Column, Text
-from sqlmodel import Field, SQLModel, func, select
+from sqlmodel import Field, SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -36,6 +36,11 @@ class Registration(SQLModel, table=True):
         "outcome": "process",
         "effort_level": "process",
         "closed_at": "process",
+        "last_follow_up_on": "process",
+        "delete_on": "process",
+        "retention_rule": "process",
+        "legal_hold": "process",
+        "erased_at": "process",
         "updated_at": "process",
         "controller": "process",
         "regime": "process",
@@ -64,6 +69,11 @@ class Registration(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=32)
     effort_level: str | None = Field(default=None, max_length=16)
     closed_at: datetime | None = None
+    last_follow_up_on: date | None = None
+    delete_on: date | None = None
+    retention_rule: str | None = Field(default=None, max_length=20)
+    legal_hold: bool = False
+    erased_at: datetime | None = None
     updated_at: datetime
     controller: str = Field(max_length=100)  # dataansvarlig, e.g. kommune-820
     regime: str = Field(max_length=8)  # gdpr (with databeskyttelsesloven) or rhl (retshåndhævelsesloven)
@@ -97,4 +107,9 @@ class RegistrationRepository:
             query = query.where(Registration.period >= period_from)
         if period_to:
             query = query.where(Registration.period <= period_to)
+        return list((await self.session.exec(query)).all())
+
+    async def closed_not_erased(self) -> list[Registration]:
+        query = select(Registration).where(col(Registration.closed_at).is_not(None),
+                                           col(Registration.erased_at).is_(None))
         return list((await self.session.exec(query)).all())

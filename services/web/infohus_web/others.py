@@ -81,6 +81,13 @@ async def _meetings(request: Request, session, values: dict, errors: dict, statu
                   can_convene=session.has_role("ssp_coordinator", "police_coordinator"), actor_name=actor_name)
 
 
+@router.get("/moeder/{meeting_id}")
+async def meeting(request: Request, meeting_id: UUID) -> Response:
+    """The link in a meeting summons (notify's ``link_path``): the meetings page at that meeting."""
+    require_session(request)
+    return redirect(f"/moeder#moede-{meeting_id}")
+
+
 @router.post("/moeder")
 async def convene(request: Request) -> Response:
     session = require_session(request)
