@@ -3,12 +3,13 @@
 from fastapi import FastAPI
 
 from infohus_platform.service import build_app
+from infohus_platform.subject_access import subject_access_router
 
 from .api import router
 from .handlers import register_handlers
 from .schedules import hourly
 from .settings import AssessmentSettings
-from .storage import TABLES
+from .storage import TABLES, subject_records
 
 
 def create_app(settings: AssessmentSettings | None = None) -> FastAPI:
@@ -16,7 +17,7 @@ def create_app(settings: AssessmentSettings | None = None) -> FastAPI:
         settings or AssessmentSettings(),
         title="Infohus assessment",
         tables=TABLES,
-        routers=[router],
+        routers=[router, subject_access_router(subject_records)],
         register_handlers=register_handlers,
         background=[hourly],
     )

@@ -7,6 +7,9 @@ from sqlalchemy import JSON, Column, Text, delete
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from infohus_contracts.events import ConcernDetails
+from infohus_platform.subject_access import row_record
+
 
 class Case(SQLModel, table=True):
     """A case (sag) in the municipal infohus, opened for one concern."""
@@ -330,3 +333,13 @@ def erasure_deletes(concern_id: str) -> list:
     return [delete(table).where(col(table.case_id).in_(case_ids))  # type: ignore[attr-defined]
             for table in (EnrichmentRequest, Assessment, EffortDecision, FollowUp)] + [
         delete(Case).where(Case.concern_id == concern_id)]
+
+
+async def subject_records(session: AsyncSession, concern_ids: list[str]) -> list[dict]:
+    cases = (await session.exec(select(Case).where(col(Case.concern_id).in_(concern_ids)))).all()
+    records = [row_record(case, expand={"concern": ConcernDetails}, exclude=("person_key",)) for case in cases]
+    case_ids = [case.case_id for case in cases]
+    for table in (EnrichmentRequest, Assessment, EffortDecision, FollowUp):
+        rows = (await session.exec(select(table).where(col(table.case_id).in_(case_ids)))).all()
+        records += [row_record(row, exclude=("person_key",)) for row in rows]
+    return records

@@ -1,7 +1,6 @@
 """The case workflow: each step loads the case, applies the domain's rules, stores the change and
 stages its event, all in one transaction. Routes and handlers only call these."""
 
-import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -109,7 +108,7 @@ class Workflow:
         case = Case(
             **self.runtime.settings.controlled(),
             case_id=str(event.case_id), concern_id=str(concern.concern_id),
-            municipality_code=concern.municipality_code, person_key=person_key(person.cpr, self.runtime),
+            municipality_code=concern.municipality_code, person_key=self.runtime.settings.person_key(person.cpr),
             birth_date=born, opened_at=opened_at, stage=CaseStage.RECEIVED.value, lead=event.lead.value,
             urgent=concern.flags.imminent_risk, honour_conflict=concern.flags.honour_conflict,
             concern=details.model_dump_json(),
@@ -342,13 +341,6 @@ class Workflow:
 
 def _role(role: str) -> Recipient:
     return Recipient(kind=RecipientKind.STAFF_ROLE, role=StaffRole(role))
-
-
-def person_key(cpr: str | None, runtime: Runtime) -> str | None:
-    """Links assessments of the same person across concerns without storing the CPR number twice."""
-    if not cpr:
-        return None
-    return hashlib.sha256(f"{runtime.settings.infohus_org}:{cpr}".encode()).hexdigest()
 
 
 def _recipient_kind(authority: Authority) -> str:

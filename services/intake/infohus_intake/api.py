@@ -41,7 +41,8 @@ async def submit_concern(
             if earlier is not None:
                 return _replay(earlier.fingerprint, fingerprint, earlier.concern_id)
         concern = submission.accept()
-        repository.add(concern, idempotency_key, fingerprint, runtime.settings.controlled())
+        repository.add(concern, idempotency_key, fingerprint, runtime.settings.controlled(),
+                       runtime.settings.person_key(concern.person.cpr))
         stage_event(
             session,
             runtime.settings,

@@ -4,10 +4,11 @@ from fastapi import FastAPI
 
 from infohus_platform.erasure import register_erasure
 from infohus_platform.service import build_app
+from infohus_platform.subject_access import subject_access_router
 
 from .api import router
 from .settings import IntakeSettings
-from .storage import TABLES, erasure_deletes
+from .storage import TABLES, erasure_deletes, find_by_cpr, subject_records
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
@@ -15,6 +16,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         settings or IntakeSettings(),
         title="Infohus intake",
         tables=TABLES,
-        routers=[router],
+        routers=[router, subject_access_router(subject_records, find_by_cpr)],
         register_handlers=lambda runtime: register_erasure(runtime, erasure_deletes),
     )

@@ -5,10 +5,11 @@ from typing import ClassVar
 from uuid import UUID
 
 from sqlalchemy import Column, Text, delete
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infohus_contracts.events import ConcernReceived
+from infohus_platform.subject_access import row_record
 
 
 class ConcernRecord(SQLModel, table=True):
@@ -20,6 +21,7 @@ class ConcernRecord(SQLModel, table=True):
         "municipality_code": "process",
         "received_at": "process",
         "content": "identity",
+        "person_key": "identity",
         "controller": "process",
         "regime": "process",
     }
@@ -28,6 +30,7 @@ class ConcernRecord(SQLModel, table=True):
     municipality_code: str = Field(max_length=3, index=True)
     received_at: datetime
     content: str = Field(sa_column=Column(Text, nullable=False))
+    person_key: str | None = Field(default=None, max_length=64, index=True)
     controller: str = Field(max_length=100)  # dataansvarlig, e.g. kommune-820
     regime: str = Field(max_length=8)  # gdpr (with databeskyttelsesloven) or rhl (retshåndhævelsesloven)
 
@@ -55,10 +58,11 @@ class ConcernRepository:
         self.session = session
 
     def add(self, concern: ConcernReceived, idempotency_key: str | None, fingerprint: str,
-            controlled: dict[str, str]) -> None:
+            controlled: dict[str, str], person_key: str | None) -> None:
         self.session.add(
             ConcernRecord(
                 **controlled,
+                person_key=person_key,
                 concern_id=str(concern.concern_id),
                 municipality_code=concern.municipality_code,
                 received_at=concern.received_at,
@@ -82,3 +86,14 @@ def erasure_deletes(concern_id: str) -> list:
     """What intake deletes when a concern's retention ends."""
     return [delete(ConcernRecord).where(ConcernRecord.concern_id == concern_id),
             delete(IdempotencyKey).where(IdempotencyKey.concern_id == concern_id)]
+
+
+async def find_by_cpr(session: AsyncSession, runtime, cpr: str) -> list[str]:
+    key = runtime.settings.person_key(cpr)
+    rows = (await session.exec(select(ConcernRecord.concern_id).where(ConcernRecord.person_key == key))).all()
+    return list(rows)
+
+
+async def subject_records(session: AsyncSession, concern_ids: list[str]) -> list[dict]:
+    rows = (await session.exec(select(ConcernRecord).where(col(ConcernRecord.concern_id).in_(concern_ids)))).all()
+    return [row_record(row, expand={"content": ConcernReceived}, exclude=("person_key",)) for row in rows]

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from infohus_contracts.aggregates import AggregateReport
 from infohus_platform.service import build_app
+from infohus_platform.subject_access import subject_access_router
 
 from .api import router
 from .channels import FileDropDigitalPost
@@ -16,7 +17,7 @@ from .handlers import register_handlers
 from .notices import Context
 from .rendering import Templates
 from .settings import NotifySettings
-from .storage import TABLES
+from .storage import TABLES, subject_records
 
 PARTNER_TOPIC_DESCRIPTION = (
     "A partner system's own topic: the concern events it subscribed to, as far as policy lets it see them "
@@ -39,7 +40,8 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     def register(runtime) -> None:
         register_handlers(runtime, ctx, wake)
 
-    app = build_app(settings, title="Infohus notify", tables=TABLES, routers=[router], register_handlers=register)
+    app = build_app(settings, title="Infohus notify", tables=TABLES,
+                    routers=[router, subject_access_router(subject_records)], register_handlers=register)
     runtime = app.state.runtime
     broker = runtime.broker
     # The partner contract, for the AsyncAPI document; and one real publisher per partner with a topic.

@@ -35,7 +35,7 @@ class NotifySettings(ServiceSettings):
     # Partner subscriptions (JSON): id, event types, and a webhook and/or an own Kafka topic.
     notify_partners_file: Path | None = None
     # Where links in staff messages point (the platform UI); link_path is appended.
-    notify_ui_base_url: str = "http://127.0.0.1:8080"
+    notify_ui_base_url: str = "http://127.0.0.1:8000"
     # Shown in the duty-to-inform letter. The controller's official name, e.g. "Vesthimmerlands Kommune";
     # None: "<municipality name> Kommune".
     notify_controller_name: str | None = None

@@ -8,6 +8,7 @@ from sqlmodel import Field, SQLModel, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infohus_platform.messaging import utcnow
+from infohus_platform.subject_access import row_record
 
 from .domain import DUE_STATES, SENDING
 
@@ -355,3 +356,9 @@ def erasure_deletes(concern_id: str) -> list:
     return [delete(DeliveryLogEntry).where(col(DeliveryLogEntry.delivery_id).in_(deliveries)),
             delete(Delivery).where(col(Delivery.notification_id).in_(ids)),
             delete(Notification).where(Notification.concern_id == concern_id)]
+
+
+async def subject_records(session: AsyncSession, concern_ids: list[str]) -> list[dict]:
+    """The notices owed to the person and how they went; the sealed address stays sealed."""
+    rows = (await session.exec(select(Notification).where(col(Notification.concern_id).in_(concern_ids)))).all()
+    return [row_record(row, exclude=("request", "sealed_addressing")) for row in rows]

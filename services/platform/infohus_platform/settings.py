@@ -1,6 +1,7 @@
 """Settings from the environment. One class per service derives from ``ServiceSettings``."""
 
 import json
+import hashlib
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -58,6 +59,12 @@ class ServiceSettings(BaseSettings):
         """The basis this controller states for the art. 9 and art. 10 data in a share."""
         bases = {"special_category": self.special_category_basis, "criminal": self.criminal_basis}
         return {data_class: basis for data_class, basis in bases.items() if data_class in data_classes}
+
+    def person_key(self, cpr: str | None) -> str | None:
+        """Links one person's records (access requests, comparisons) without copying the CPR number."""
+        if not cpr:
+            return None
+        return hashlib.sha256(f"{self.infohus_org}:{cpr}".encode()).hexdigest()
 
     def controlled(self) -> dict[str, str]:
         """The controller and regime every person record carries."""

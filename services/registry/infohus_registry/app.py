@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from infohus_platform.service import build_app
+from infohus_platform.subject_access import subject_access_router
 
 from .api import router
 from .compliance import router as compliance_router
@@ -10,7 +11,7 @@ from .retention import daily
 from .retention import router as retention_router
 from .handlers import register_handlers
 from .settings import RegistrySettings
-from .storage import TABLES
+from .storage import TABLES, subject_records
 
 
 def create_app(settings: RegistrySettings | None = None) -> FastAPI:
@@ -18,7 +19,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         settings or RegistrySettings(),
         title="Infohus registry",
         tables=TABLES,
-        routers=[router, compliance_router, retention_router],
+        routers=[router, compliance_router, retention_router, subject_access_router(subject_records)],
         background=[daily],
         register_handlers=register_handlers,
     )

@@ -7,6 +7,8 @@ from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from infohus_platform.subject_access import row_record
+
 
 class Registration(SQLModel, table=True):
     """The basic registration (grundregistrering) of one concern: the sources' fields, kept current."""
@@ -113,3 +115,8 @@ class RegistrationRepository:
         query = select(Registration).where(col(Registration.closed_at).is_not(None),
                                            col(Registration.erased_at).is_(None))
         return list((await self.session.exec(query)).all())
+
+
+async def subject_records(session: AsyncSession, concern_ids: list[str]) -> list[dict]:
+    rows = (await session.exec(select(Registration).where(col(Registration.concern_id).in_(concern_ids)))).all()
+    return [row_record(row) for row in rows]

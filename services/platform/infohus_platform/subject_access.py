@@ -1,0 +1,169 @@
+"""Art. 15 access requests: everything each service holds about a person, and who saw it.
+
+Each service answers ``POST /api/v1/subject-access`` for compliance staff with its records about
+the given concerns (intake also finds them by CPR number) and its processing-log entries about them.
+The CLI gathers all services' answers and applies the exemptions OPA records (recipient
+``data_subject``, purpose ``access_request``): a withheld field says why.
+
+    python -m infohus_platform.subject_access --out export.json     # asks for the CPR number on stdin
+"""
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from infohus_contracts.classes import field_classes
+
+from .auth import GuardDep, resource
+from .processing_log import ProcessingLogEntry
+from .runtime import Runtime, runtime_of
+
+Collect = Callable[[AsyncSession, list[str]], Awaitable[list[dict[str, Any]]]]
+FindByCpr = Callable[[AsyncSession, Runtime, str], Awaitable[list[str]]]
+
+
+class SubjectAccessIn(BaseModel):
+    concern_ids: list[str] = Field(default_factory=list, max_length=200)
+    cpr: str | None = Field(None, pattern=r"^\d{10}$", description="only intake looks up by CPR number")
+
+
+def row_record(row: SQLModel, *, expand: dict[str, type[BaseModel]] | None = None,
+               exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A table row as ``{field: {"value", "data_class"}}``; JSON copies of contracts are opened up."""
+    classes: dict[str, str] = getattr(type(row), "__data_classes__", {})
+    fields: dict[str, Any] = {}
+    for name, value in row.model_dump(mode="json").items():
+        if name in exclude:
+            continue
+        if expand and name in expand and isinstance(value, str):
+            model = expand[name]
+            content = json.loads(value)
+            for path, data_class in field_classes(model).items():
+                nested = _dig(content, path)
+                if nested not in (None, "", []):
+                    fields[f"{name}.{path}"] = {"value": nested, "data_class": data_class.value if data_class else None}
+            continue
+        fields[name] = {"value": value, "data_class": classes.get(name)}
+    return {"table": type(row).__tablename__, "fields": fields}
+
+
+def _dig(content: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(content, dict):
+            return None
+        content = content.get(part)
+    return content
+
+
+def subject_access_router(collect: Collect, find_by_cpr: FindByCpr | None = None) -> APIRouter:
+    router = APIRouter(prefix="/api/v1", tags=["compliance"])
+
+    @router.post("/subject-access")
+    async def subject_access(body: SubjectAccessIn, runtime: Annotated[Runtime, Depends(runtime_of)],
+                             guard: GuardDep) -> dict[str, Any]:
+        await guard.require("processing_log.export", resource("subject_access", guard.principal.municipality_code),
+                            data_classes=["identity", "process"])
+        async with runtime.db.session() as session:
+            concern_ids = list(body.concern_ids)
+            if body.cpr and find_by_cpr is not None:
+                concern_ids += [c for c in await find_by_cpr(session, runtime, body.cpr) if c not in concern_ids]
+            records = await collect(session, concern_ids) if concern_ids else []
+            entry = ProcessingLogEntry
+            log_rows = (await session.exec(select(entry).where(col(entry.subject_ref).in_(concern_ids))
+                                           .order_by(col(entry.seq)))).all() if concern_ids else []
+        return {
+            "service": runtime.settings.service_name, "controller": runtime.settings.infohus_org,
+            "regime": runtime.settings.infohus_regime, "concern_ids": concern_ids, "records": records,
+            "processing_log": [r.model_dump(mode="json", include={"seq", "at", "actor", "actor_roles", "action",
+                                                                  "data_classes", "purpose", "outcome"})
+                               for r in log_rows],
+        }
+
+    return router
+
+
+# --- the CLI that gathers one person's data from every service --------------------------------
+
+SERVICES = {"intake": 1, "assessment": 2, "registry": 3, "notify": 5}  # port offsets, as in make run
+
+
+def exemptions(opa_url: str, regime: str, org: str, classes: set[str]) -> dict[str, list[str]]:
+    """Per data class: the reasons it is withheld from the data subject (empty when it may be given)."""
+    verdicts: dict[str, list[str]] = {}
+    for data_class in sorted(classes):
+        answer = httpx.post(f"{opa_url}/v1/data/infohus/share/decision", timeout=10, json={"input": {
+            "action": "send", "sender": {"service": "registry", "org": org, "regime": regime},
+            "recipient": {"kind": "data_subject", "org": org}, "purpose": "access_request",
+            "data_classes": [data_class], "acting_role": "compliance_officer"}}).json()
+        result = answer.get("result") or {"allow": False, "reasons": ["policy undefined"]}
+        verdicts[data_class] = [] if result.get("allow") else list(result.get("reasons", []))
+    return verdicts
+
+
+def gather(cpr: str, token: str, base: str, opa_url: str, port_base: int = 8000) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"}
+    answers = {}
+    intake = httpx.post(f"{base}:{port_base + SERVICES['intake']}/api/v1/subject-access", json={"cpr": cpr}, headers=headers,
+                        timeout=30)
+    intake.raise_for_status()
+    answers["intake"] = intake.json()
+    concern_ids = answers["intake"]["concern_ids"]
+    for name, offset in SERVICES.items():
+        if name == "intake":
+            continue
+        response = httpx.post(f"{base}:{port_base + offset}/api/v1/subject-access", json={"concern_ids": concern_ids},
+                              headers=headers, timeout=30)
+        response.raise_for_status()
+        answers[name] = response.json()
+    regime, org = answers["intake"]["regime"], answers["intake"]["controller"]
+    classes = {f["data_class"] for a in answers.values() for r in a["records"] for f in r["fields"].values()
+               if f["data_class"]}
+    withheld = exemptions(opa_url, regime, org, classes)
+    for answer in answers.values():
+        for record in answer["records"]:
+            for field in record["fields"].values():
+                reasons = withheld.get(field["data_class"] or "", ["field has no data class: withheld"])
+                if reasons:
+                    field["value"] = None
+                    field["withheld"] = reasons
+    return {"concern_ids": concern_ids, "services": answers,
+            "exemptions": {c: r for c, r in withheld.items() if r}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Export one person's data for an art. 15 request.")
+    parser.add_argument("--out", required=True, help="where to write the JSON export")
+    parser.add_argument("--base", default="http://127.0.0.1", help="where the services run (ports 8001-8005)")
+    parser.add_argument("--port-base", type=int, default=8000, help="intake listens on base+1, and so on")
+    parser.add_argument("--opa", default=os.environ.get("OPA_URL", "http://127.0.0.1:8181"))
+    parser.add_argument("--token", default=os.environ.get("INFOHUS_TOKEN"), help="a compliance officer's token")
+    args = parser.parse_args()
+    cpr = (sys.stdin.readline() if not sys.stdin.isatty() else getpass.getpass("CPR-nummer: ")).strip()
+    token = args.token
+    if not token:
+        from .devidp import issue_token
+
+        token = issue_token("compliance_officer")
+    export = gather(cpr, token, args.base, args.opa, args.port_base)
+    with open(args.out, "w", encoding="utf-8") as out:
+        json.dump(export, out, indent=2, ensure_ascii=False)
+    records = sum(len(a["records"]) for a in export["services"].values())
+    entries = sum(len(a["processing_log"]) for a in export["services"].values())
+    print(f"{len(export['concern_ids'])} concern(s), {records} record(s), {entries} log entries -> {args.out}")
+    for data_class, reasons in export["exemptions"].items():
+        print(f"withheld {data_class}: {'; '.join(reasons)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
