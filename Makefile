@@ -65,6 +65,7 @@ test: install policy-test browser
 
 test-slow: install infra-up
 	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m slow tests
+	eval "$$(bash $(INFRA) env)" && INFOHUS_PROPERTY_EXAMPLES=100 $(PY) -m pytest tests/integration/test_network_isolation.py
 
 docs: install
 	$(PY) deploy/local/docs.py docs/api

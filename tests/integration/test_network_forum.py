@@ -146,7 +146,7 @@ class Seen:
         return response
 
 
-def test_a_district_network_of_three_municipalities(api, stack, infra_env, municipalities):
+def test_a_district_network_of_three_municipalities(api, stack, infra_env, municipalities, smtp_sink):
     bootstrap = infra_env["KAFKA_BOOTSTRAP_SERVERS"]
     net = Seen(api["network"])
     case_data: list[str] = []
@@ -302,6 +302,11 @@ def test_a_district_network_of_three_municipalities(api, stack, infra_env, munic
     assert len(net("POST", f"/api/v1/meetings/{upcoming}/summon", json={}).json()) == 5  # nobody twice
     detail = net("GET", f"/api/v1/meetings/{upcoming}").json()
     assert detail["status"] == "summoned" and detail["invitations"] == {"queued": 5}
+    # The summons goes out through notify, by e-mail, to every member: a date and a link, no agenda text.
+    addresses = [i["email"] for i in invitations]
+    eventually(lambda: all(smtp_sink.to(address) for address in addresses), timeout=60)
+    summons = smtp_sink.to(addresses[0])[0]
+    assert "Handlekort" not in summons.get_body(("plain", "html")).get_content()
     assert detail["agenda_by_municipality"] == {"813": 1}
     cadence = net("GET", "/api/v1/district").json()
     assert cadence["next_meeting_at"] is not None and cadence["summon_overdue"] is False

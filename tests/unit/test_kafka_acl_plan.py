@@ -10,14 +10,19 @@ def grants_of(principal: str, partners=("sbsys",)) -> set[tuple[str, str, str, s
     return {(g.resource_type, g.pattern, g.name, g.operation) for g in plan(P, partners) if g.principal == principal}
 
 
-def test_the_network_principal_gets_exactly_its_aggregate_topic_its_dead_letters_and_its_group():
-    assert grants_of("User:network") == {
+def test_the_network_principal_reads_exactly_its_aggregate_topic_in_its_own_group():
+    network = grants_of("User:network")
+    assert {g for g in network if g[3] == "READ"} == {
         ("TOPIC", "LITERAL", "t1.infohus.network.aggregates.v1", "READ"),
-        ("TOPIC", "LITERAL", "t1.infohus.network.aggregates.v1", "DESCRIBE"),
-        ("TOPIC", "LITERAL", "t1.infohus.network.aggregates.v1.dlq", "WRITE"),
-        ("TOPIC", "LITERAL", "t1.infohus.network.aggregates.v1.dlq", "DESCRIBE"),
         ("GROUP", "LITERAL", "t1.infohus.network", "READ"),
     }
+    # It writes its dead letters and what the catalogue says it produces (ids-only notify requests
+    # for the forum), never a case topic.
+    produced = {t.qualified(P) for t in ALL_TOPICS if "network" in t.producers}
+    assert {g[2] for g in network if g[3] == "WRITE"} == {"t1.infohus.network.aggregates.v1.dlq", *produced}
+    assert not {g[2] for g in network} & {CASE_EVENTS.qualified(P), CONCERN_RECEIVED.qualified(P)}
+    assert {g[2] for g in network if g[0] == "TOPIC"} == {
+        "t1.infohus.network.aggregates.v1", "t1.infohus.network.aggregates.v1.dlq", *produced}
 
 
 def test_a_partner_gets_exactly_its_own_topic_and_groups():

@@ -352,9 +352,12 @@ unresolved_reason(key, what) := sprintf(
 	[what, cfg.unresolved[key].question, cfg.unresolved[key].summary, key],
 )
 
-# The sender service and the acting role may limit the classes.
+# The sender service and the acting role may limit the classes. A sender may pass on more to
+# some recipient kinds (the network's meeting summons to notify carry staff contact data).
 deny contains msg if {
-	allowed := cfg.sender_services[sender_service].classes
+	base := cfg.sender_services[sender_service].classes
+	extra := object.get(cfg.sender_services[sender_service], ["extra_classes_by_recipient", kind], [])
+	allowed := array.concat(base, extra)
 	some c in classes
 	not c in allowed
 	msg := sprintf("sender service '%s' may only pass on %s: data class '%s' is not allowed", [sender_service, concat(", ", allowed), c])

@@ -352,6 +352,23 @@ test_network_sender_passes_on_aggregates_only if {
 	)
 }
 
+# Meeting summons from the network to notify carry staff contact data, nothing else leaves.
+test_network_sender_may_summon_staff_through_notify if {
+	d := share.decision with input as {
+		"action": "publish", "sender": {"service": "network", "org": "netvaerk-nordjylland", "regime": "gdpr"},
+		"recipient": {"kind": "internal", "org": "netvaerk-nordjylland", "service": "notify"},
+		"purpose": "prevention", "data_classes": ["process", "identity"], "acting_role": "system",
+	}
+	d.allow
+}
+
+test_network_sender_passes_no_staff_data_elsewhere if {
+	denied_with(
+		{"sender": {"service": "network"}, "recipient": {"kind": "local_police"}},
+		"sender service 'network' may only pass on aggregate, general_knowledge: data class 'identity' is not allowed",
+	)
+}
+
 test_network_member_role_handles_aggregates_only if {
 	denied_with(
 		{"acting_role": "network_member"},

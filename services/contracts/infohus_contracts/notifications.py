@@ -133,7 +133,10 @@ class NotificationRequested(Contract):
 
     notification_id: UUID = classified(P)
     concern_id: UUID | None = classified(P, None)
-    municipality_code: str = classified(P, pattern=r"^\d{3}$")
+    municipality_code: str | None = classified(
+        P, None, pattern=r"^\d{3}$", description="required except for a district network's meeting summons"
+    )
+    police_district: str | None = classified(P, None, max_length=40, description="for network meetings")
     kind: NotificationKind = classified(P)
     recipients: list[Recipient] = Field(default_factory=lambda: [DATA_SUBJECT], min_length=1, max_length=50)
     honour_conflict: bool = classified(P, False)
@@ -176,6 +179,9 @@ class NotificationRequested(Contract):
                 raise ValueError("meeting_summons needs meeting_urgency and due_at (the meeting's start)")
         elif self.meeting_urgency is not None:
             raise ValueError("meeting_urgency is only for meeting_summons")
+        if self.municipality_code is None and not (self.kind == NotificationKind.MEETING_SUMMONS
+                                                   and self.concern_id is None and self.police_district):
+            raise ValueError("municipality_code is required (only a network meeting names its police district)")
         if any(r.kind == RecipientKind.MEETING_PARTICIPANT for r in self.recipients) and (
             self.kind != NotificationKind.MEETING_SUMMONS or self.concern_id is not None
         ):

@@ -33,7 +33,7 @@ CASE_EVENTS = Topic(
     "Every state change of a case, keyed by concern id so a case's events stay in order.",
 )
 NOTIFY_REQUESTS = Topic(
-    "infohus.notify.requests.v1", ("registry", "assessment"), ("notify",), NotificationRequested,
+    "infohus.notify.requests.v1", ("registry", "assessment", "network"), ("notify",), NotificationRequested,
     "Messages owed to citizens or staff; ids only, never case details.",
 )
 NETWORK_AGGREGATES = Topic(

@@ -8,12 +8,21 @@ no individual case.
 import hashlib
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
+from uuid import UUID, uuid4
 
 from infohus_contracts.municipalities import municipality_name
 from infohus_platform.auth import Principal
-from infohus_platform.messaging import utcnow
+from infohus_contracts.notifications import (
+    MeetingUrgency,
+    NotificationKind,
+    NotificationRequested,
+    Recipient,
+    RecipientKind,
+)
+from infohus_contracts.topics import NOTIFY_REQUESTS
+from infohus_platform.messaging import Share, stage_event, utcnow
 from infohus_platform.policy import PolicyUnavailable
 from infohus_platform.runtime import Runtime
 
@@ -236,8 +245,8 @@ async def add_agenda_item(runtime: Runtime, principal: Principal, meeting_id: st
 
 
 async def summon(runtime: Runtime, meeting_id: str, body: schemas.SummonIn) -> list[schemas.InvitationOut]:
-    """Invite every active member (again only those not yet invited). Invitations wait as ``queued``
-    until notify takes network invitations; nothing is sent from here yet."""
+    """Invite every active member not yet invited: the invitations are recorded here and a meeting
+    summons goes to notify (e-mail) in the same transaction, through the outbox and OPA."""
     settings = _settings(runtime)
     now = utcnow()
     async with runtime.db.session() as session:
@@ -246,15 +255,31 @@ async def summon(runtime: Runtime, meeting_id: str, body: schemas.SummonIn) -> l
         config = await _config(repo, settings)
         domain.check_summon(meeting.starts_at, meeting.status, now, config.summon_notice_days, body.allow_short_notice)
         invited = {i.member_id for i in await repo.invitations(meeting_id)}
-        for member in await repo.members(active=True):
-            if member.id not in invited:
-                repo.add(Invitation(meeting_id=meeting_id, member_id=member.id, email=member.email))
+        new = [m for m in await repo.members(active=True) if m.id not in invited]
+        for member in new:
+            repo.add(Invitation(meeting_id=meeting_id, member_id=member.id, email=member.email))
+        for start in range(0, len(new), 50):
+            _stage_summons(session, runtime, settings, meeting, new[start:start + 50], now)
         meeting.status = domain.MeetingStatus.SUMMONED.value
         meeting.summoned_at = meeting.summoned_at or now
         repo.add(meeting)
         await session.commit()
         invitations = await repo.invitations(meeting_id)
     return [schemas.InvitationOut.model_validate(i, from_attributes=True) for i in invitations]
+
+
+def _stage_summons(session, runtime: Runtime, settings: NetworkSettings, meeting, members, now: datetime) -> None:
+    """A meeting summons for notify: ids, the start and the members' work addresses, no agenda text."""
+    urgent = meeting.starts_at.replace(tzinfo=meeting.starts_at.tzinfo or UTC) - now < timedelta(days=7)
+    request = NotificationRequested(
+        notification_id=uuid4(), kind=NotificationKind.MEETING_SUMMONS, police_district=settings.infohus_district,
+        recipients=[Recipient(kind=RecipientKind.MEETING_PARTICIPANT, email=m.email) for m in members],
+        requested_at=now, due_at=meeting.starts_at, meeting_id=UUID(meeting.id),
+        meeting_urgency=MeetingUrgency.URGENT if urgent else MeetingUrgency.REGULAR,
+        link_path=f"/netvaerk/moeder/{meeting.id}",
+    )
+    stage_event(session, settings, topic=NOTIFY_REQUESTS, event_type="dk.infohus.notify.requested.v1", body=request,
+                key=meeting.id, share=Share.of(request, recipient_kind="internal", purpose="prevention"))
 
 
 async def invitations(runtime: Runtime, meeting_id: str) -> list[schemas.InvitationOut]:

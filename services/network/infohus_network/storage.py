@@ -37,17 +37,6 @@ class AggregateCell(SQLModel, table=True):
         "computed_at": "aggregate",
         "received_at": "aggregate",
     }
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "municipality_code": "aggregate",
-        "period": "aggregate",
-        "metric": "aggregate",
-        "dimension_value": "aggregate",
-        "count": "aggregate",
-        "suppressed": "aggregate",
-        "k": "aggregate",
-        "computed_at": "aggregate",
-        "received_at": "aggregate",
-    }
 
     municipality_code: str = Field(primary_key=True, max_length=3)
     period: str = Field(primary_key=True, max_length=7)
@@ -81,13 +70,6 @@ class DistrictConfig(SQLModel, table=True):
         "updated_at": "process",
         "updated_by": "process",
     }
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "district": "process",
-        "cadence_months": "process",
-        "summon_notice_days": "process",
-        "updated_at": "process",
-        "updated_by": "process",
-    }
 
     district: str = Field(primary_key=True, max_length=40)
     cadence_months: int
@@ -110,16 +92,6 @@ class Member(SQLModel, table=True):
         "active": "process",
         "created_at": "process",
     }
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "id": "process",
-        "name": "process",
-        "email": "process",
-        "role": "process",
-        "municipality_code": "process",
-        "hands_knowledge_on_to": "general_knowledge",
-        "active": "process",
-        "created_at": "process",
-    }
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     name: str = Field(max_length=200)
@@ -133,18 +105,6 @@ class Member(SQLModel, table=True):
 
 class Meeting(SQLModel, table=True):
     __tablename__ = "network_meeting"
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "id": "process",
-        "title": "general_knowledge",
-        "starts_at": "process",
-        "location": "general_knowledge",
-        "status": "process",
-        "convened_by_user_id": "process",
-        "convened_by_name": "process",
-        "created_at": "process",
-        "summoned_at": "process",
-        "cancelled_at": "process",
-    }
     __data_classes__: ClassVar[dict[str, str]] = {
         "id": "process",
         "title": "general_knowledge",
@@ -184,18 +144,6 @@ class AgendaItem(SQLModel, table=True):
         "proposer_municipality_code": "process",
         "created_at": "process",
     }
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "id": "process",
-        "meeting_id": "process",
-        "position": "process",
-        "title": "general_knowledge",
-        "description": "general_knowledge",
-        "duration_minutes": "process",
-        "proposed_by_user_id": "process",
-        "proposed_by_name": "process",
-        "proposer_municipality_code": "process",
-        "created_at": "process",
-    }
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     meeting_id: str = Field(foreign_key="network_meeting.id", index=True, max_length=36)
@@ -210,7 +158,7 @@ class AgendaItem(SQLModel, table=True):
 
 
 class Invitation(SQLModel, table=True):
-    """A summons to a meeting. ``queued`` until notify takes network invitations (see the README of the issue)."""
+    """A summons to a meeting: ``queued`` here, sent by notify (a meeting-summons request per 50 members)."""
 
     __tablename__ = "meeting_invitation"
     __data_classes__: ClassVar[dict[str, str]] = {
@@ -222,14 +170,6 @@ class Invitation(SQLModel, table=True):
         "queued_at": "process",
     }
     __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "id": "process",
-        "meeting_id": "process",
-        "member_id": "process",
-        "email": "process",
-        "status": "process",
-        "queued_at": "process",
-    }
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     meeting_id: str = Field(foreign_key="network_meeting.id", index=True, max_length=36)
@@ -249,14 +189,6 @@ class Attendance(SQLModel, table=True):
         "recorded_at": "process",
         "recorded_by": "process",
     }
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "meeting_id": "process",
-        "member_id": "process",
-        "status": "process",
-        "municipality_code": "process",
-        "recorded_at": "process",
-        "recorded_by": "process",
-    }
 
     meeting_id: str = Field(foreign_key="network_meeting.id", primary_key=True, max_length=36)
     member_id: str = Field(foreign_key="network_member.id", primary_key=True, max_length=36)
@@ -268,13 +200,6 @@ class Attendance(SQLModel, table=True):
 
 class Minutes(SQLModel, table=True):
     __tablename__ = "meeting_minutes"
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "meeting_id": "process",
-        "body": "general_knowledge",
-        "author_user_id": "process",
-        "author_name": "process",
-        "updated_at": "process",
-    }
     __data_classes__: ClassVar[dict[str, str]] = {
         "meeting_id": "process",
         "body": "general_knowledge",
@@ -306,20 +231,6 @@ class KnowledgePost(SQLModel, table=True):
         "created_at": "process",
         "search_text": "general_knowledge",
     }
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "id": "process",
-        "title": "general_knowledge",
-        "body": "general_knowledge",
-        "kind": "process",
-        "source": "process",
-        "tags": "general_knowledge",
-        "meeting_id": "process",
-        "author_user_id": "process",
-        "author_name": "process",
-        "author_municipality_code": "process",
-        "created_at": "process",
-        "search_text": "general_knowledge",
-    }
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     title: str = Field(max_length=200)
@@ -338,17 +249,6 @@ class KnowledgePost(SQLModel, table=True):
 
 class Attachment(SQLModel, table=True):
     __tablename__ = "knowledge_attachment"
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "id": "process",
-        "post_id": "process",
-        "filename": "general_knowledge",
-        "content_type": "process",
-        "size": "process",
-        "sha256": "process",
-        "data": "general_knowledge",
-        "created_at": "process",
-        "author_user_id": "process",
-    }
     __data_classes__: ClassVar[dict[str, str]] = {
         "id": "process",
         "post_id": "process",

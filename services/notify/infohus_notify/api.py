@@ -24,7 +24,7 @@ DeliveryStatus = Literal["queued", "sending", "retrying", "sent", "failed", "dea
 class NotificationOut(BaseModel):
     notification_id: str
     concern_id: str | None
-    municipality_code: str
+    municipality_code: str | None
     kind: str
     recipient: str
     channel: str

@@ -35,28 +35,10 @@ class Notification(SQLModel, table=True):
         "decided_by": "process",
         "decided_at": "process",
     }
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "notification_id": "process",
-        "concern_id": "process",
-        "municipality_code": "process",
-        "kind": "process",
-        "recipient": "process",
-        "channel": "process",
-        "status": "process",
-        "status_reason": "narrative",
-        "created_at": "process",
-        "request": "identity",
-        "sealed_addressing": "identity",
-        "exemption_basis": "process",
-        "review_on": "process",
-        "review_reminded_at": "process",
-        "decided_by": "process",
-        "decided_at": "process",
-    }
 
     notification_id: str = Field(primary_key=True, max_length=36)
     concern_id: str | None = Field(default=None, max_length=36, index=True)
-    municipality_code: str = Field(max_length=3, index=True)
+    municipality_code: str | None = Field(default=None, max_length=3, index=True)
     kind: str = Field(max_length=32)
     recipient: str = Field(max_length=200)  # labels, e.g. "data_subject" or "role:leadership"
     channel: str = Field(max_length=32)  # the first planned channel
@@ -110,38 +92,6 @@ class Delivery(SQLModel, table=True):
         "payload": "identity",
     }
     __table_args__ = (UniqueConstraint("dedupe_key", name="uq_delivery_dedupe_key"),)
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "delivery_id": "process",
-        "dedupe_key": "process",
-        "purpose": "process",
-        "notification_id": "process",
-        "partner_id": "process",
-        "event_id": "process",
-        "event_type": "process",
-        "template": "process",
-        "recipient_label": "process",
-        "recipient": "identity",
-        "channel": "process",
-        "status": "process",
-        "status_reason": "process",
-        "priority": "process",
-        "attempts": "process",
-        "max_attempts": "process",
-        "next_attempt_at": "process",
-        "lease_until": "process",
-        "deadline": "process",
-        "created_at": "process",
-        "updated_at": "process",
-        "sent_at": "process",
-        "last_error": "process",
-        "decision_id": "process",
-        "policy_version": "process",
-        "legal_basis": "process",
-        "deny_reasons": "process",
-        "shared_fields": "process",
-        "withheld_fields": "process",
-        "payload": "identity",  # the subscribed event body, as it came; only what OPA allows leaves
-    }
 
     delivery_id: str = Field(primary_key=True, max_length=36)
     dedupe_key: str = Field(max_length=300)
@@ -187,14 +137,6 @@ class DeliveryLogEntry(SQLModel, table=True):
         "attempt": "process",
         "detail": "process",
     }
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "id": "process",
-        "delivery_id": "process",
-        "at": "process",
-        "status": "process",
-        "attempt": "process",
-        "detail": "process",
-    }
 
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: str = Field(max_length=36, index=True)
@@ -208,17 +150,6 @@ class InboxItem(SQLModel, table=True):
     """An in-app notification: a subject, a short text and a link; never case details."""
 
     __tablename__ = "inbox_item"
-    __data_classes__: ClassVar[dict[str, str]] = {
-        "item_id": "process",
-        "user_id": "process",
-        "role": "process",
-        "kind": "process",
-        "subject": "process",
-        "body": "process",
-        "link": "process",
-        "created_at": "process",
-        "read_at": "process",
-    }
     __data_classes__: ClassVar[dict[str, str]] = {
         "item_id": "process",
         "user_id": "process",
