@@ -120,7 +120,7 @@ def test_an_urgent_meeting_summons_goes_out_within_its_deadline(api, stack, infr
     arrived = datetime.now(UTC)
     assert mail["Subject"].startswith("Hastende indkaldelse: møde i Infohus")
     text = mail.get_body(("plain",)).get_content()
-    assert "http://127.0.0.1:8080/meetings/urgent-1" in text and "ingen oplysninger om sagen" in text
+    assert "http://127.0.0.1:8000/meetings/urgent-1" in text and "ingen oplysninger om sagen" in text
 
     sent = eventually(lambda: [d for d in deliveries(api, summons.notification_id) if d["status"] == "sent"])
     assert {d["channel"] for d in sent} == {"email", "in_app"}
@@ -135,7 +135,7 @@ def test_an_urgent_meeting_summons_goes_out_within_its_deadline(api, stack, infr
 
     inbox = api["notify"].get("/api/v1/inbox", headers=bearer("ssp_coordinator")).json()
     [item] = [i for i in inbox if reference in i["body"]]
-    assert item["link"] == "http://127.0.0.1:8080/meetings/urgent-1" and item["kind"] == "meeting_summons_urgent"
+    assert item["link"] == "http://127.0.0.1:8000/meetings/urgent-1" and item["kind"] == "meeting_summons_urgent"
     other = api["notify"].get("/api/v1/inbox", params={"user": "u-ssp-820"}, headers=bearer("leadership"))
     assert other.status_code == 403  # an inbox is its owner's only
 
