@@ -9,13 +9,14 @@ export INFOHUS_CACHE ?= /var/tmp/infohus
 OPA := $(INFOHUS_CACHE)/bin/opa
 
 .PHONY: help install lock infra-up infra-down infra-status run test test-unit test-slow policy-test docs clean \
-	seed token verify-log
+	seed token verify-log bench
 
 help:
 	@echo "make run          start Kafka, OPA and the five services on 127.0.0.1 (Ctrl-C stops)"
 	@echo "make test         policy tests, then the whole suite against real Kafka, OPA and PostgreSQL"
 	@echo "make test-slow    the long soak and fault runs"
 	@echo "make docs         write OpenAPI and AsyncAPI documents to docs/api/"
+	@echo "make bench        latency benchmarks against baselines measured in the same run (bench/README.md)"
 	@echo "make seed         load a Danish demo data set into the running stack (after make run)"
 	@echo "make token ROLE=ssp_coordinator   print a development bearer token for a demo user"
 	@echo "make verify-log   check every service's hash-chained processing log"
@@ -61,7 +62,7 @@ test-unit: install
 	$(PY) -m pytest tests/unit
 
 test: install policy-test browser
-	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m "not slow" tests
+	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m "not slow and not bench" tests
 
 test-slow: install infra-up
 	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m slow tests
@@ -69,6 +70,9 @@ test-slow: install infra-up
 
 docs: install
 	$(PY) deploy/local/docs.py docs/api
+
+bench: install infra-up
+	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m bench -s -q tests/bench
 
 seed: install
 	$(PY) deploy/local/seed.py

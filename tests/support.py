@@ -1,6 +1,7 @@
 """Helpers for tests: polling, direct reads of a service's database, raw Kafka access."""
 
 import asyncio
+import functools
 import json
 import os
 import time
@@ -21,7 +22,13 @@ DEV_IDP_DIR = ROOT / "test-output" / "dev-idp"
 
 def bearer(user: str, **claims: Any) -> dict[str, str]:
     """Authorization headers for a demo user of the development identity provider."""
-    return {"Authorization": f"Bearer {issue_token(user, DEV_IDP_DIR, **claims)}"}
+    return {"Authorization": f"Bearer {_token(user, json.dumps(claims, sort_keys=True))}"}
+
+
+@functools.cache
+def _token(user: str, claims: str) -> str:
+    # Signing loads (and checks) the RSA key, tens of milliseconds: one token per user and claims will do.
+    return issue_token(user, DEV_IDP_DIR, **json.loads(claims))
 
 
 def submit_concern(api: dict[str, httpx.Client], body: dict[str, Any], headers: dict[str, str] | None = None,

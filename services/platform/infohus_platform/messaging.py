@@ -211,6 +211,7 @@ class OutboxRelay:
                 await session.commit()
                 return 0
             handled = 0
+            decided: list[tuple[OutboxMessage, bool]] = []
             try:
                 pending = []
                 for row in rows:
@@ -218,12 +219,7 @@ class OutboxRelay:
                     row.decision_id = decision.decision_id
                     row.policy_version = decision.policy_version
                     row.legal_basis = decision.legal_basis
-                    await processing_log.record(
-                        session, actor=f"service:{self.settings.service_name}", action=f"share:{row.topic}",
-                        subject_ref=row.headers.get("ce_subject"), data_classes=row.share.get("data_classes", []),
-                        purpose=row.share.get("purpose", ""), decision_id=decision.decision_id,
-                        outcome="allowed" if decision.allow else "denied", is_postgres=self.db.is_postgres,
-                    )
+                    decided.append((row, decision.allow))
                     if not decision.allow:
                         row.status = "denied"
                         row.deny_reasons = decision.reasons
@@ -245,7 +241,15 @@ class OutboxRelay:
                     self.metrics.shares.labels(row.topic, "published").inc()
                     handled += 1
             finally:
-                # Whatever was decided or published is recorded even if a later event failed.
+                # Whatever was decided or published is recorded even if a later event failed. The log
+                # entries are written last: their chain head is a lock other writers wait for.
+                for row, allowed in decided:
+                    await processing_log.record(
+                        session, actor=f"service:{self.settings.service_name}", action=f"share:{row.topic}",
+                        subject_ref=row.headers.get("ce_subject"), data_classes=row.share.get("data_classes", []),
+                        purpose=row.share.get("purpose", ""), decision_id=row.decision_id,
+                        outcome="allowed" if allowed else "denied", is_postgres=self.db.is_postgres,
+                    )
                 await session.commit()
             return handled
 
