@@ -4,12 +4,13 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from infohus_platform.policy import KThreshold
 from infohus_platform.runtime import Runtime
 from infohus_platform.service import build_app
 
 from .api import router
 from .domain import RuleViolation
-from .forum import KThreshold, NotFound
+from .forum import NotFound
 from .freetext import FreeTextRefused
 from .handlers import register_handlers
 from .metrics import NetworkMetrics
@@ -24,7 +25,7 @@ def create_app(settings: NetworkSettings | None = None) -> FastAPI:
 
     def register(runtime: Runtime) -> None:
         made["metrics"] = NetworkMetrics(runtime.metrics.registry)
-        made["k"] = KThreshold(runtime)
+        made["k"] = KThreshold(runtime.policy, runtime.settings.default_k_threshold)
         register_handlers(runtime, made["metrics"])  # type: ignore[arg-type]
 
     app = build_app(

@@ -6,7 +6,6 @@ no individual case.
 """
 
 import hashlib
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -23,7 +22,6 @@ from infohus_contracts.notifications import (
 )
 from infohus_contracts.topics import NOTIFY_REQUESTS
 from infohus_platform.messaging import Share, stage_event, utcnow
-from infohus_platform.policy import PolicyUnavailable
 from infohus_platform.runtime import Runtime
 
 from . import documents, domain, freetext, schemas
@@ -466,28 +464,6 @@ async def attachment(runtime: Runtime, post_id: str, attachment_id: str) -> tupl
 
 
 # -- statistics -------------------------------------------------------------------------------
-
-
-class KThreshold:
-    """The small-cell threshold from policy data, remembered for a while and while OPA is away."""
-
-    def __init__(self, runtime: Runtime, ttl_seconds: float = 30.0) -> None:
-        self.runtime = runtime
-        self.value = _settings(runtime).default_k_threshold
-        self.ttl_seconds = ttl_seconds
-        self.fetched_at = float("-inf")
-
-    async def current(self) -> int:
-        if time.monotonic() - self.fetched_at < self.ttl_seconds:
-            return self.value
-        self.fetched_at = time.monotonic()
-        try:
-            value = await self.runtime.policy.config_value("k_threshold", self.value)
-            if isinstance(value, int) and value >= 2:
-                self.value = value
-        except PolicyUnavailable:
-            pass
-        return self.value
 
 
 async def statistics(runtime: Runtime, period: str, k: int, by_municipality: bool) -> schemas.StatisticsOut:

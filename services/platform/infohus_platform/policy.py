@@ -1,5 +1,6 @@
 """The OPA client: every share across a boundary asks here first, and fails closed."""
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -70,3 +71,25 @@ class PolicyClient:
     async def config_value(self, key: str, default: Any) -> Any:
         answer = await self.query("infohus/config", key, {})
         return answer.get("result", default)
+
+
+class KThreshold:
+    """The small-cell threshold from policy data, remembered for a while and while OPA is away."""
+
+    def __init__(self, policy: PolicyClient, default: int, ttl_seconds: float = 30.0) -> None:
+        self.policy = policy
+        self.value = default
+        self.ttl_seconds = ttl_seconds
+        self.fetched_at = float("-inf")
+
+    async def current(self) -> int:
+        if time.monotonic() - self.fetched_at < self.ttl_seconds:
+            return self.value
+        self.fetched_at = time.monotonic()
+        try:
+            value = await self.policy.config_value("k_threshold", self.value)
+            if isinstance(value, int) and value >= 2:
+                self.value = value
+        except PolicyUnavailable:
+            pass
+        return self.value

@@ -1,6 +1,5 @@
 """Registry's Kafka handlers."""
 
-import time
 from uuid import uuid4
 
 import structlog
@@ -20,7 +19,7 @@ from infohus_contracts.topics import CASE_EVENTS, NOTIFY_REQUESTS
 from infohus_platform import processing_log
 from infohus_platform.kafka import MalformedEvent, subscribe
 from infohus_platform.messaging import Share, consume_once, stage_event, utcnow
-from infohus_platform.policy import PolicyUnavailable
+from infohus_platform.policy import KThreshold
 from infohus_platform.runtime import Runtime
 
 from .domain import REGISTRATION_CLASSES, age_band, apply_change, period_of
@@ -35,7 +34,7 @@ log = structlog.get_logger(__name__)
 def register_handlers(runtime: Runtime) -> None:
     settings = runtime.settings
     assert isinstance(settings, RegistrySettings)
-    k_threshold = KThreshold(runtime, settings.default_k_threshold)
+    k_threshold = KThreshold(runtime.policy, settings.default_k_threshold)
 
     @subscribe(runtime.broker, settings, CASE_EVENTS)
     async def on_case_event(event: CaseEvent, message: KafkaMessage) -> None:
@@ -135,25 +134,3 @@ def _sealed_address(notification_id, person) -> SealedAddressing | None:
     except AddressingError:
         log.warning("no addressing key: the duty-to-inform notice goes without an address")
         return None
-
-
-class KThreshold:
-    """The small-cell threshold from policy data, remembered for a while and while OPA is away."""
-
-    def __init__(self, runtime: Runtime, default: int, ttl_seconds: float = 30.0) -> None:
-        self.runtime = runtime
-        self.value = default
-        self.ttl_seconds = ttl_seconds
-        self.fetched_at = float("-inf")
-
-    async def current(self) -> int:
-        if time.monotonic() - self.fetched_at < self.ttl_seconds:
-            return self.value
-        self.fetched_at = time.monotonic()
-        try:
-            value = await self.runtime.policy.config_value("k_threshold", self.value)
-            if isinstance(value, int) and value >= 2:
-                self.value = value
-        except PolicyUnavailable:
-            pass
-        return self.value
