@@ -175,3 +175,15 @@ def test_a_meeting_link_from_a_summons_opens_the_meetings_page_there(app_client)
     sign_in(client)
     response = client.get("/moeder/0b0e0c0d-1111-4222-8333-944455556666", follow_redirects=False)
     assert response.headers["location"] == "/moeder#moede-0b0e0c0d-1111-4222-8333-944455556666"
+
+
+def test_the_case_shows_a_held_duty_to_inform_notice_and_its_review():
+    from datetime import date, timedelta
+
+    from infohus_web.cases import _duty_to_inform
+
+    past = (date.today() - timedelta(days=1)).isoformat()
+    held = _duty_to_inform([{"kind": "duty_to_inform", "status": "held", "review_on": past,
+                             "exemption_basis": "Æresrelateret konflikt: risikovurdering først"}])
+    assert held["review_due"] is True and held["status"] == "held"
+    assert _duty_to_inform([{"kind": "meeting_summons"}]) is None

@@ -110,15 +110,27 @@ async def _case_page(request: Request, session: Session, case_id: UUID, state: F
     if not case_r.ok:
         return refused(request, case_r, what="denne sag")
     case = case_r.body
+    notices_r = await services.call("notify", "GET", f"/api/v1/notifications?concern_id={case['concern_id']}",
+                                    session.token)
     if isinstance(case.get("concern"), str):  # assessment keeps the concern as JSON text
         case["concern"] = json.loads(case["concern"])
     history = history_r.body if history_r.ok else []
     return render(request, "case.html", title=f"Sag {str(case['case_id'])[:8]}", status=status, case=case,
                   person=_person(case), timeline=[_timeline_item(h) for h in history],
+                  notice=_duty_to_inform(notices_r.body if notices_r.ok else []),
                   history_refused=None if history_r.ok else history_r.reasons, instrument=tool,
                   can=_permissions(session, case), state=state, actor_name=actor_name,
                   default_deadline=(date.today() + timedelta(days=10)).isoformat(),
                   tomorrow=(date.today() + timedelta(days=1)).isoformat())
+
+
+def _duty_to_inform(notifications: list[dict]) -> dict | None:
+    """The art. 13/14 notice: sent, or held under an exemption with its reason and review date."""
+    notice = next((n for n in notifications if n.get("kind") == "duty_to_inform"), None)
+    if notice is None:
+        return None
+    review_on = notice.get("review_on")
+    return notice | {"review_due": bool(review_on and date.fromisoformat(review_on[:10]) <= date.today())}
 
 
 def _person(case: dict) -> dict:
