@@ -30,8 +30,9 @@ PARTNERS = [PARTNER, "acme"]  # under the private prefix: a second partner, to b
 
 @pytest.fixture(scope="module")
 def bootstrap(infra_env: dict[str, str]) -> str:
-    if infra_env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT") == "PLAINTEXT":
-        pytest.skip("the broker has no SASL/ACLs (KAFKA_SECURITY_PROTOCOL=PLAINTEXT)")
+    # A broker without SASL and ACLs lacks the third isolation layer: that is a failure, not a skip.
+    assert infra_env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT") == "SASL_PLAINTEXT", \
+        "the broker has no SASL/ACLs (KAFKA_SECURITY_PROTOCOL=PLAINTEXT): the network's third layer is missing"
     return infra_env["KAFKA_BOOTSTRAP_SERVERS"]
 
 
