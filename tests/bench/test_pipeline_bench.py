@@ -66,7 +66,7 @@ def test_guarded_read_latency(api):
 
 def test_intake_accept_latency(api):
     baseline = timed(lambda: api["intake"].get("/healthz"))
-    measured = timed(lambda: submit_concern(api, samples.concern(municipality_code="849")))
+    measured = timed(lambda: submit_concern(api, samples.concern(municipality_code="101")))
     record("intake_accept_concern", measured, "intake_healthz", baseline)
 
 
@@ -95,7 +95,7 @@ def test_end_to_end_latency(api, stack, infra_env):
 
     def one() -> float:
         started = time.perf_counter()
-        concern_id = submit_concern(api, samples.concern(municipality_code="849")).json()["concern_id"]
+        concern_id = submit_concern(api, samples.concern(municipality_code="101")).json()["concern_id"]
         while not query(stack, "registry", "SELECT 1 FROM registration WHERE concern_id = $1", concern_id):
             time.sleep(0.005)
         return (time.perf_counter() - started) * 1000

@@ -56,12 +56,12 @@ class Municipality:
         return query(SimpleNamespace(database_url=self.database_url), service, sql, *args)
 
 
-def apply_acls(infra_env: dict[str, str], prefix: str) -> None:
-    """On a SASL broker, an instance's topics and ACLs are made as for the suite's own (conftest)."""
+def kafka_acls(infra_env: dict[str, str], command: str, prefix: str) -> None:
+    """On a SASL broker, an instance's topics and ACLs are made (and revoked) as for the suite's own."""
     if infra_env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT") == "PLAINTEXT":
         return
-    subprocess.run([sys.executable, "-m", "infohus_platform.kafka_acls", "apply", "--prefix", prefix],
-                   check=True, env=dict(os.environ) | infra_env, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "infohus_platform.kafka_acls", command, "--prefix", prefix],
+                   check=command == "apply", env=dict(os.environ) | infra_env, stdout=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def municipalities(stack, infra_env) -> Iterator[dict[str, Municipality]]:
     started: dict[str, Municipality] = {}
     for i, code in enumerate(CODES):
         prefix = f"{stack.run_id}.k{code}."
-        apply_acls(infra_env, prefix)
+        kafka_acls(infra_env, "apply", prefix)
         database_url = f"{server}/{stack.run_id}_k{code}"
         env = dict(stack.base_env) | {"INFOHUS_ORG": f"kommune-{code}", "KAFKA_TOPIC_PREFIX": prefix,
                                       "DATABASE_URL": database_url}
@@ -101,6 +101,8 @@ def municipalities(stack, infra_env) -> Iterator[dict[str, Municipality]]:
     finally:
         for service in everything:
             service.stop()
+        for municipality in started.values():
+            kafka_acls(infra_env, "revoke", municipality.prefix)
 
 
 def person(age: int, serial: int) -> dict:

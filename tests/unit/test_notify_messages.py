@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 
 from infohus_contracts.notifications import NotificationRequested
-from infohus_notify.config import ConfigError, Partner, kafka_acls, load_partners
+from infohus_notify.config import ConfigError, Partner, load_partners
 from infohus_notify.domain import (
     DIGITAL_POST,
     EMAIL,
@@ -183,11 +183,6 @@ def test_partner_configuration(tmp_path, monkeypatch):
     [partner] = load_partners(path)
     assert partner.topic == "infohus.partner.sbsys.v1" and partner.webhook_secret == "s" * 20
     assert "secret" not in json.dumps(partner.public()).replace("secret_env", "")
-    acls = kafka_acls(partner, "t1.")
-    assert {(a["resource_type"], a["name"], a["operation"]) for a in acls} == {
-        ("TOPIC", "t1.infohus.partner.sbsys.v1", "READ"), ("TOPIC", "t1.infohus.partner.sbsys.v1", "DESCRIBE"),
-        ("GROUP", "partner-sbsys", "READ")}
-    assert all(a["principal"] == "User:partner-sbsys" for a in acls)
     path.write_text(json.dumps({"partners": [{"id": "Bad Id", "event_types": []}]}))
     with pytest.raises(ConfigError):
         load_partners(path)

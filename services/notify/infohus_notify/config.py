@@ -9,7 +9,7 @@ Partner file (``NOTIFY_PARTNERS_FILE``)::
     ]}
 
 ``kafka: true`` gives the partner its own topic ``infohus.partner.<id>.v1``, read by its own Kafka
-principal ``User:partner-<id>`` (see ``kafka_acls``). What a partner actually receives is decided
+principal ``User:partner-<id>`` (ACLs: ``python -m infohus_platform.kafka_acls``). What a partner actually receives is decided
 per event by OPA (``partner_subscriptions`` in policy data, recipient kind ``partner_system``):
 the file says where to deliver, policy says whether.
 
@@ -30,7 +30,7 @@ from infohus_contracts.topics import PARTNER_TOPIC_TEMPLATE, partner_topic
 
 from .domain import StaffMember
 
-__all__ = ["PARTNER_TOPIC_TEMPLATE", "ConfigError", "Partner", "kafka_acls", "load_partners", "load_staff"]
+__all__ = ["PARTNER_TOPIC_TEMPLATE", "ConfigError", "Partner", "load_partners", "load_staff"]
 _PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 
 
@@ -98,21 +98,4 @@ def load_staff(path: Path | None) -> list[StaffMember]:
         StaffMember(user_id=u["user_id"], roles=tuple(u.get("roles", [])), email=u.get("email"),
                     municipality_code=u.get("municipality_code"), webhook_url=u.get("webhook_url"))
         for u in data.get("users", [])
-    ]
-
-
-def kafka_acls(partner: Partner, topic_prefix: str = "") -> list[dict[str, str]]:
-    """The only rights a partner's principal gets: read its own topic, in its own consumer groups.
-
-    Everything else (the case topics above all) is denied by the broker's default
-    (``allow.everyone.if.no.acl.found=false``). In Kubernetes these are the ``KafkaUser`` ACLs.
-    """
-    topic = topic_prefix + partner.topic
-    return [
-        {"principal": partner.principal, "resource_type": "TOPIC", "pattern": "LITERAL", "name": topic,
-         "operation": "READ"},
-        {"principal": partner.principal, "resource_type": "TOPIC", "pattern": "LITERAL", "name": topic,
-         "operation": "DESCRIBE"},
-        {"principal": partner.principal, "resource_type": "GROUP", "pattern": "PREFIXED",
-         "name": f"partner-{partner.id}", "operation": "READ"},
     ]
