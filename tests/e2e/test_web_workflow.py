@@ -286,8 +286,7 @@ def test_a_concern_through_the_whole_workflow(sign_in):
     ssp.goto("/sager?status=follow_up")
     assert page.locator(f'a[href="{case_path}"]').count() == 1
     ssp.shot("01-sagsliste")
-    own_pages = [t["server_ms"] for t in ssp.timings if t["server_ms"] is not None]
-    assert statistics.median(own_pages) < 200, f"median page time {statistics.median(own_pages):.0f} ms"
+    # Page times are recorded (test-output/web-timings.json), not asserted: benchmarks measure speed.
 
     # Need to know: a network member and another authority's caseworker cannot open the case.
     for user, shot in (("network_member", "13-afvist-netvaerksmedlem"), ("authority_caseworker_jobcenter",
