@@ -82,7 +82,7 @@ token: install
 	@$(PY) -m infohus_platform.devidp token $(ROLE)
 
 verify-log: install
-	$(PY) -m infohus_platform.processing_log verify
+	$(PY) -m infohus_platform.verify_log
 
 clean:
 	rm -rf var test-output .pytest_cache

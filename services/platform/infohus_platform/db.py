@@ -7,9 +7,10 @@ from pathlib import Path
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.schema import Table
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from .migrations import upgrade
 
 
 class Database:
@@ -26,7 +27,8 @@ class Database:
             raise RuntimeError("database not started")
         return self._engine
 
-    async def start(self, tables: Sequence[type[SQLModel]]) -> None:
+    async def start(self, package: str, tables: Sequence[type[SQLModel]]) -> None:
+        """Connect, and bring the schema to the newest revision of ``package``'s migrations."""
         if self.is_postgres:
             await _create_postgres_database(self.url)
         if self.is_sqlite:
@@ -38,9 +40,8 @@ class Database:
         else:
             self._engine = create_async_engine(self.url, pool_pre_ping=True, pool_size=10)
         self._sessions = async_sessionmaker(self._engine, class_=AsyncSession, expire_on_commit=False)
-        table_objects: list[Table] = [model.__table__ for model in tables]  # type: ignore[attr-defined]
         async with self._engine.begin() as conn:
-            await conn.run_sync(SQLModel.metadata.create_all, tables=table_objects)
+            await conn.run_sync(upgrade, package, tables)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

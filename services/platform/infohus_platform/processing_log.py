@@ -3,13 +3,11 @@
 Append-only: each entry carries the hash of the one before it, and the head row remembers the
 last sequence number and hash, so a changed, inserted or deleted entry is found by ``verify``.
 
-    python -m infohus_platform.processing_log verify    # every service's log, via its settings
+    python -m infohus_platform.verify_log     # every service's log, via its settings
 """
 
-import asyncio
 import hashlib
 import json
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -149,32 +147,3 @@ async def verify(session: AsyncSession) -> Verification:
     if head.seq != expected_seq - 1 or head.hash != prev:
         return Verification(False, len(entries), f"entries after {expected_seq - 1} deleted (head says {head.seq})")
     return Verification(True, len(entries))
-
-
-async def _verify_services() -> int:
-    import importlib
-
-    from .db import Database
-
-    failures = 0
-    for name in ("intake", "assessment", "registry", "network", "notify"):
-        settings = importlib.import_module(f"infohus_{name}.settings")
-        cls = next(v for k, v in vars(settings).items() if k.endswith("Settings") and k != "ServiceSettings")
-        db = Database(cls().storage_url())
-        try:
-            await db.start(PROCESSING_LOG_TABLES)
-            async with db.session() as session:
-                result = await verify(session)
-        finally:
-            await db.dispose()
-        status = "ok" if result.ok else f"TAMPERED: {result.problem}"
-        failures += not result.ok
-        print(f"{name:<11} {result.entries:>7} entries  {status}")
-    return 1 if failures else 0
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] != ["verify"]:
-        print("usage: python -m infohus_platform.processing_log verify", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(asyncio.run(_verify_services()))

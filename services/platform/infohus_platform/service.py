@@ -70,7 +70,8 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        await db.start([*tables, *MESSAGING_TABLES, *PROCESSING_LOG_TABLES, *ERASURE_TABLES])
+        await db.start(f"infohus_{settings.service_name}", [*tables, *MESSAGING_TABLES, *PROCESSING_LOG_TABLES,
+                                                            *ERASURE_TABLES])
         async with db.session() as session:
             await ensure_head(session)
         async with policy:

@@ -1,0 +1,83 @@
+"""Schema migrations with Alembic: each service keeps its revisions in ``<package>/migrations``.
+
+The service's lifespan upgrades its own database to the newest revision before it serves;
+``python -m infohus_platform.migrations revision <service> -m "what changed"`` writes a new
+revision by comparing the tables in code with a database built from the existing revisions.
+"""
+
+import argparse
+import importlib
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+
+def metadata_of(tables: Sequence[type[SQLModel]]) -> MetaData:
+    """A service's own tables only (several services' models share SQLModel's metadata in tests)."""
+    metadata = MetaData()
+    for table in tables:
+        table.__table__.to_metadata(metadata)  # type: ignore[attr-defined]
+    return metadata
+
+
+def config_for(package: str, tables: Sequence[type[SQLModel]], connection: Connection | None = None) -> Config:
+    location = Path(importlib.import_module(package).__file__).parent / "migrations"  # type: ignore[arg-type]
+    config = Config()
+    config.set_main_option("script_location", str(location))
+    config.attributes["connection"] = connection
+    config.attributes["target_metadata"] = metadata_of(tables)
+    return config
+
+
+def upgrade(connection: Connection, package: str, tables: Sequence[type[SQLModel]]) -> None:
+    if connection.dialect.name == "postgresql":
+        # Two instances starting at once: the second waits, then finds nothing to do.
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": package})
+    command.upgrade(config_for(package, tables, connection), "head")
+
+
+def run_env(context) -> None:  # noqa: ANN001 (Alembic's context module)
+    """What every service's ``migrations/env.py`` runs: online, on the connection it was given."""
+    connection = context.config.attributes["connection"]
+    context.configure(connection=connection, target_metadata=context.config.attributes["target_metadata"],
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def service_tables(service: str) -> tuple[str, list[type[SQLModel]]]:
+    from .erasure import ERASURE_TABLES
+    from .messaging import MESSAGING_TABLES
+    from .processing_log import PROCESSING_LOG_TABLES
+
+    package = f"infohus_{service}"
+    storage = importlib.import_module(f"{package}.storage")
+    return package, [*storage.TABLES, *MESSAGING_TABLES, *PROCESSING_LOG_TABLES, *ERASURE_TABLES]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m infohus_platform.migrations")
+    sub = parser.add_subparsers(dest="command", required=True)
+    revision = sub.add_parser("revision", help="write a new revision for a service's table changes")
+    revision.add_argument("service")
+    revision.add_argument("-m", "--message", required=True)
+    args = parser.parse_args()
+    package, tables = service_tables(args.service)
+    with tempfile.TemporaryDirectory() as folder:
+        engine = create_engine(f"sqlite:///{folder}/schema.db")
+        with engine.begin() as connection:
+            config = config_for(package, tables, connection)
+            command.upgrade(config, "head")
+            command.revision(config, message=args.message, autogenerate=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
