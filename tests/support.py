@@ -39,7 +39,7 @@ def submit_concern(api: dict[str, httpx.Client], body: dict[str, Any], headers: 
     return api["intake"].post("/api/v1/concerns", json=body, headers=auth | (headers or {}))
 
 
-def eventually(probe: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.2) -> T:
+def eventually(probe: Callable[[], T | None], timeout: float = 60.0, interval: float = 0.2) -> T:
     """Poll until ``probe`` returns something truthy; fail with the last value otherwise."""
     deadline = time.monotonic() + timeout
     last: Any = None
