@@ -108,6 +108,8 @@ def test_an_enrichment_round_under_section_115(api, stack):
     social, jobcenter = bearer("authority_caseworker"), bearer("authority_caseworker_jobcenter")
     theirs = api["assessment"].get("/api/v1/enrichment-requests", headers=social).json()
     assert request["request_id"] in [r["request_id"] for r in theirs]
+    mine = next(r for r in theirs if r["request_id"] == request["request_id"])
+    assert mine["person"]["name"] and mine["person"]["birth_date"]  # they must know whom it is about
     assert all(r["authority"] == "social_services_u18" for r in theirs)
     assert request["request_id"] not in [
         r["request_id"] for r in api["assessment"].get("/api/v1/enrichment-requests", headers=jobcenter).json()]

@@ -17,7 +17,9 @@ from infohus_contracts.events import (
     FollowUpCadence,
     InitialOutcome,
     Measure,
+    birth_date_from_cpr,
 )
+from infohus_platform import processing_log
 from infohus_platform.auth import GuardDep, resource, visible_municipalities
 from infohus_platform.errors import RuleViolation
 from infohus_platform.messaging import OutboxMessage
@@ -320,8 +322,24 @@ async def enrichment_requests(runtime: RuntimeDep, guard: GuardDep) -> list[dict
                                                     authority=principal.authority), data_classes=["process"])
     own_authority = principal.authority if "authority_caseworker" in principal.roles else None
     async with runtime.db.session() as session:
-        requests = await CaseRepository(session).requests(authority=own_authority, municipality_codes=scope)
-    return [r.model_dump(exclude={"answer"}) for r in requests]
+        repository = CaseRepository(session)
+        requests = await repository.requests(authority=own_authority, municipality_codes=scope)
+        listed = []
+        for request in requests:
+            item = request.model_dump(exclude={"answer"})
+            if "identity" in request.shared_classes:
+                # The authority must know whom the request is about; OPA allowed identity for this request.
+                case = await repository.get(request.case_id)
+                person = json.loads(case.concern)["person"] if case else {}
+                item["person"] = {"name": person.get("name"), "birth_date": person.get("birth_date")
+                                  or (birth_date_from_cpr(person["cpr"]).isoformat() if person.get("cpr") else None)}
+                await processing_log.record(
+                    session, actor=principal.user_id, actor_roles=principal.roles, action="enrichment.list",
+                    subject_ref=case.concern_id if case else None, data_classes=["identity", "process"],
+                    purpose="prevention", decision_id=request.share_decision_id, is_postgres=runtime.db.is_postgres)
+            listed.append(item)
+        await session.commit()
+    return listed
 
 
 @router.post("/enrichment-requests/{request_id}/answer")

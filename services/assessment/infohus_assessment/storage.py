@@ -89,6 +89,7 @@ class EnrichmentRequest(SQLModel, table=True):
         "share_decision_id": "process",
         "policy_version": "process",
         "legal_basis": "process",
+        "shared_classes": "process",
         "status": "process",
         "answer": "narrative",
         "answered_by": "process",
@@ -109,6 +110,7 @@ class EnrichmentRequest(SQLModel, table=True):
     share_decision_id: str | None = Field(default=None, max_length=64)
     policy_version: str | None = Field(default=None, max_length=64)
     legal_basis: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    shared_classes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(default="requested", max_length=16)
     answer: str | None = Field(default=None, sa_column=Column(Text))
     answered_by: str | None = Field(default=None, max_length=200)

@@ -166,7 +166,7 @@ class Workflow:
             requested_at=utcnow(), deadline=deadline,
             remind_on=max(date.today(), deadline - timedelta(days=REMINDER_DAYS_BEFORE_DEADLINE)),
             share_decision_id=decision.decision_id, policy_version=decision.policy_version,
-            legal_basis=decision.legal_basis,
+            legal_basis=decision.legal_basis, shared_classes=sorted(set(data_classes)),
         )
         self.cases.add(request)
         self._stage(case, EnrichmentRequested(**self._change(case, actor), request_id=request.request_id,
