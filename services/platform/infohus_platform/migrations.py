@@ -7,6 +7,7 @@ revision by comparing the tables in code with a database built from the existing
 
 import argparse
 import importlib
+import os
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -27,10 +28,17 @@ def metadata_of(tables: Sequence[type[SQLModel]]) -> MetaData:
     return metadata
 
 
+PLATFORM_VERSIONS = Path(__file__).parent / "platform_migrations"
+
+
 def config_for(package: str, tables: Sequence[type[SQLModel]], connection: Connection | None = None) -> Config:
+    """Two branches in every service's database: the platform's own tables (outbox, inbox,
+    processing log, erasure proofs; one history, shared) and the service's tables."""
     location = Path(importlib.import_module(package).__file__).parent / "migrations"  # type: ignore[arg-type]
     config = Config()
     config.set_main_option("script_location", str(location))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join([str(location / "versions"), str(PLATFORM_VERSIONS)]))
     config.attributes["connection"] = connection
     config.attributes["target_metadata"] = metadata_of(tables)
     return config
@@ -40,42 +48,57 @@ def upgrade(connection: Connection, package: str, tables: Sequence[type[SQLModel
     if connection.dialect.name == "postgresql":
         # Two instances starting at once: the second waits, then finds nothing to do.
         connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": package})
-    command.upgrade(config_for(package, tables, connection), "head")
+    command.upgrade(config_for(package, tables, connection), "heads")
+
+
+def _other_branch_tables_left_alone(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    # A platform revision must not drop a service's tables, nor the reverse: dropping a table is written by hand.
+    return not (type_ == "table" and reflected and compare_to is None)
 
 
 def run_env(context) -> None:  # noqa: ANN001 (Alembic's context module)
     """What every service's ``migrations/env.py`` runs: online, on the connection it was given."""
     connection = context.config.attributes["connection"]
     context.configure(connection=connection, target_metadata=context.config.attributes["target_metadata"],
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+                      include_object=_other_branch_tables_left_alone)
     with context.begin_transaction():
         context.run_migrations()
 
 
-def service_tables(service: str) -> tuple[str, list[type[SQLModel]]]:
+def platform_tables() -> list[type[SQLModel]]:
     from .erasure import ERASURE_TABLES
     from .messaging import MESSAGING_TABLES
     from .processing_log import PROCESSING_LOG_TABLES
 
+    return [*MESSAGING_TABLES, *PROCESSING_LOG_TABLES, *ERASURE_TABLES]
+
+
+def service_tables(service: str) -> tuple[str, list[type[SQLModel]]]:
     package = f"infohus_{service}"
     storage = importlib.import_module(f"{package}.storage")
-    return package, [*storage.TABLES, *MESSAGING_TABLES, *PROCESSING_LOG_TABLES, *ERASURE_TABLES]
+    return package, [*storage.TABLES, *platform_tables()]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m infohus_platform.migrations")
     sub = parser.add_subparsers(dest="command", required=True)
-    revision = sub.add_parser("revision", help="write a new revision for a service's table changes")
-    revision.add_argument("service")
+    revision = sub.add_parser("revision", help="write a new revision for a service's (or the platform's) tables")
+    revision.add_argument("service", help="intake, assessment, registry, network, notify, or platform")
     revision.add_argument("-m", "--message", required=True)
     args = parser.parse_args()
-    package, tables = service_tables(args.service)
+    # The platform's revisions are written against one service's database: its tables are the same everywhere.
+    package, tables = service_tables("intake" if args.service == "platform" else args.service)
+    if args.service == "platform":
+        tables = platform_tables()
     with tempfile.TemporaryDirectory() as folder:
         engine = create_engine(f"sqlite:///{folder}/schema.db")
         with engine.begin() as connection:
             config = config_for(package, tables, connection)
-            command.upgrade(config, "head")
-            command.revision(config, message=args.message, autogenerate=True)
+            command.upgrade(config, "heads")
+            head = f"{args.service}@head"
+            command.revision(config, message=args.message, autogenerate=True, head=head,
+                             version_path=str(PLATFORM_VERSIONS) if args.service == "platform" else None)
     return 0
 
 

@@ -1,8 +1,8 @@
-"""initial schema
+"""assessment tables
 
-Revision ID: 99b1be925914
+Revision ID: a4b45d262f80
 Revises: 
-Create Date: 2026-11-23 12:57:09.521196
+Create Date: 2026-11-23 13:31:30.067642
 """
 from collections.abc import Sequence
 
@@ -11,9 +11,9 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '99b1be925914'
+revision: str = 'a4b45d262f80'
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ('assessment',)
 depends_on: str | Sequence[str] | None = None
 
 
@@ -101,6 +101,7 @@ def upgrade() -> None:
     sa.Column('share_decision_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('policy_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('legal_basis', sa.JSON(), nullable=False),
+    sa.Column('shared_classes', sa.JSON(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('answer', sa.Text(), nullable=True),
     sa.Column('answered_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
@@ -111,14 +112,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_enrichment_request_authority'), ['authority'], unique=False)
         batch_op.create_index(batch_op.f('ix_enrichment_request_case_id'), ['case_id'], unique=False)
 
-    op.create_table('erasure_proof',
-    sa.Column('concern_ref', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('service', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('rule', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('erased_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('rows_deleted', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('concern_ref')
-    )
     op.create_table('follow_up',
     sa.Column('follow_up_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -143,57 +136,6 @@ def upgrade() -> None:
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meeting_municipality_code'), ['municipality_code'], unique=False)
 
-    op.create_table('outbox_message',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('headers', sa.JSON(), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('share', sa.JSON(), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('published_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-    sa.Column('decision_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('policy_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('legal_basis', sa.JSON(), nullable=False),
-    sa.Column('deny_reasons', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id')
-    )
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outbox_message_status'), ['status'], unique=False)
-
-    op.create_table('processed_event',
-    sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('processed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('event_id')
-    )
-    op.create_table('processing_log',
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('actor_roles', sa.JSON(), nullable=False),
-    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('subject_ref', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-    sa.Column('data_classes', sa.JSON(), nullable=False),
-    sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
-    sa.Column('decision_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-    sa.Column('prev_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq')
-    )
-    with op.batch_alter_table('processing_log', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_processing_log_subject_ref'), ['subject_ref'], unique=False)
-
-    op.create_table('processing_log_head',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('hash', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
     op.create_table('schedule_run',
     sa.Column('job', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('last_day', sa.Date(), nullable=False),
@@ -205,16 +147,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table('schedule_run')
-    op.drop_table('processing_log_head')
-    with op.batch_alter_table('processing_log', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_processing_log_subject_ref'))
-
-    op.drop_table('processing_log')
-    op.drop_table('processed_event')
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outbox_message_status'))
-
-    op.drop_table('outbox_message')
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_municipality_code'))
 
@@ -223,7 +155,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_follow_up_case_id'))
 
     op.drop_table('follow_up')
-    op.drop_table('erasure_proof')
     with op.batch_alter_table('enrichment_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enrichment_request_case_id'))
         batch_op.drop_index(batch_op.f('ix_enrichment_request_authority'))
