@@ -50,10 +50,13 @@ async def test_the_network_quarantines_case_data_without_copying_it(api, stack, 
     leak = samples.concern(municipality_code="820")
     await produce(bootstrap, topic, json.dumps(leak).encode(), ce_headers("dk.infohus.network.aggregate.v1"))
 
-    dead = await read_topic(bootstrap, topic + ".dlq", expect=1)
-    assert len(dead) == 1
-    assert dead[0].value in (b"", None)  # quarantined: the body is not copied
-    assert body_of(dead[0]) is None
+    # Both consumers of the topic (the network, and notify for partners) refuse it; neither copies it.
+    dead = await read_topic(bootstrap, topic + ".dlq", expect=2)
+    assert sorted(headers_of(record)["dlq_service"] for record in dead) == ["network", "notify"]
+    for record in dead:
+        assert record.value in (b"", None)
+        assert body_of(record) is None
+        assert "ce_subject" not in headers_of(record)
     rows = api["network"].get("/api/v1/aggregates", headers=bearer("network_member")).text
     assert leak["person"]["name"] not in rows and leak["person"]["cpr"] not in rows
     metrics = api["network"].get("/metrics").text

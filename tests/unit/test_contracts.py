@@ -91,3 +91,11 @@ def test_received_in_the_future_is_refused():
     body = samples.concern() | {"concern_id": str(uuid4()), "received_at": datetime.now(UTC) + timedelta(days=1)}
     with pytest.raises(ValidationError, match="future"):
         ConcernReceived.model_validate(body)
+
+
+def test_only_the_network_topic_is_aggregate_only_whatever_the_run_prefix():
+    from infohus_contracts.topics import ALL_TOPICS, NETWORK_AGGREGATES, is_aggregate_only
+
+    assert is_aggregate_only("t1234." + NETWORK_AGGREGATES.name)
+    assert is_aggregate_only(NETWORK_AGGREGATES.name)
+    assert [t.name for t in ALL_TOPICS if is_aggregate_only(t.name)] == [NETWORK_AGGREGATES.name]

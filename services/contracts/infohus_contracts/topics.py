@@ -18,6 +18,8 @@ class Topic:
     consumers: tuple[str, ...]
     schema: Any
     description: str
+    aggregate_only: bool = False
+    """Nothing personal may ever be on it; a refused message is dead-lettered without its body."""
 
     def qualified(self, prefix: str = "") -> str:
         """The topic's name on the broker; a prefix keeps test runs apart."""
@@ -39,6 +41,7 @@ NOTIFY_REQUESTS = Topic(
 NETWORK_AGGREGATES = Topic(
     "infohus.network.aggregates.v1", ("registry",), ("network", "notify"), AggregateReport,
     "Counts for the district network: aggregate-only, small cells suppressed.",
+    aggregate_only=True,
 )
 
 ERASURE = Topic(
@@ -47,6 +50,11 @@ ERASURE = Topic(
 )
 
 ALL_TOPICS = (CONCERN_RECEIVED, CASE_EVENTS, NOTIFY_REQUESTS, NETWORK_AGGREGATES, ERASURE)
+
+def is_aggregate_only(qualified_name: str) -> bool:
+    """Whether a topic on the broker (with any run prefix) is one of the aggregate-only topics."""
+    return any(topic.aggregate_only and qualified_name.endswith(topic.name) for topic in ALL_TOPICS)
+
 
 PARTNER_TOPIC_TEMPLATE = "infohus.partner.{partner_id}.v1"
 """A partner system's own topic: written by notify only, read by the partner's principal only."""

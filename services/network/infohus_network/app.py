@@ -34,7 +34,6 @@ def create_app(settings: NetworkSettings | None = None) -> FastAPI:
         tables=TABLES,
         routers=[router],
         register_handlers=register,
-        dead_letter_payload=False,  # a refused message may carry case data: it is not copied anywhere
     )
     metrics: NetworkMetrics = made["metrics"]  # type: ignore[assignment]
     app.state.k_threshold = made["k"]

@@ -21,7 +21,7 @@ from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLS
 from pydantic import ValidationError
 
 from infohus_contracts.cloudevents import CloudEventAttributes
-from infohus_contracts.topics import DEAD_LETTER_SUFFIX, Topic
+from infohus_contracts.topics import DEAD_LETTER_SUFFIX, Topic, is_aggregate_only
 
 from . import correlation
 from .observability import Metrics
@@ -43,10 +43,9 @@ def describe_validation_error(exc: ValidationError) -> str:
 class DeadLetters:
     """Broker-level middleware factory: dead letters, retries with backoff, correlation ids."""
 
-    def __init__(self, settings: ServiceSettings, metrics: Metrics, *, include_payload: bool = True) -> None:
+    def __init__(self, settings: ServiceSettings, metrics: Metrics) -> None:
         self.settings = settings
         self.metrics = metrics
-        self.include_payload = include_payload
         self.broker: KafkaBroker | None = None
         self.failures: dict[tuple[str, int, int], int] = {}
 
@@ -56,8 +55,11 @@ class DeadLetters:
     async def dead_letter(self, message: StreamMessage, reason: str, reason_code: str) -> None:
         record = message.raw_message
         topic, partition, offset = record.topic, record.partition, record.offset
+        # A refused message on an aggregate-only topic may be a leak of case data: whoever refuses it
+        # (the network, or notify for partners) quarantines it rather than copying it on.
+        quarantine = is_aggregate_only(topic)
         headers = {k: v for k, v in (message.headers or {}).items() if isinstance(v, str) and k.startswith("ce_")}
-        if not self.include_payload:
+        if quarantine:
             headers.pop("ce_subject", None)
         headers |= {
             "dlq_reason": reason[:1000],
@@ -66,7 +68,7 @@ class DeadLetters:
             "dlq_offset": str(offset),
             "dlq_service": self.settings.service_name,
         }
-        body = message.body if self.include_payload else b""
+        body = b"" if quarantine else message.body
         assert self.broker is not None
         await self.broker.publish(body, topic=topic + DEAD_LETTER_SUFFIX, headers=headers)
         self.metrics.dead_letters.labels(topic, reason_code).inc()

@@ -37,11 +37,10 @@ def build_app(
     routers: Sequence[APIRouter] = (),
     register_handlers: Callable[[Runtime], None] | None = None,
     background: Sequence[Callable[[Runtime], Awaitable[None]]] = (),
-    dead_letter_payload: bool = True,
 ) -> FastAPI:
     configure_logging(settings.service_name, settings.log_level)
     metrics = Metrics(settings.service_name)
-    dead_letters = DeadLetters(settings, metrics, include_payload=dead_letter_payload)
+    dead_letters = DeadLetters(settings, metrics)
     broker = make_broker(settings, metrics, dead_letters)
     db = Database(settings.storage_url())
     policy = PolicyClient(settings.opa_url, timeout=settings.opa_timeout_seconds)
