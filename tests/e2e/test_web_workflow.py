@@ -284,7 +284,8 @@ def test_a_concern_through_the_whole_workflow(sign_in):
         assert step in timeline, step
     ssp.shot("09-sag-opfoelgning")
     ssp.goto("/sager?status=follow_up")
-    assert page.locator(f'a[href="{case_path}"]').count() == 1
+    row = page.locator("tr", has=page.locator(f'a[href="{case_path}"]'))
+    assert row.count() == 1 and "Åse Ærøskøbing-Jørgensen" in row.inner_text()
     ssp.shot("01-sagsliste")
     # Page times are recorded (test-output/web-timings.json), not asserted: benchmarks measure speed.
 

@@ -271,3 +271,19 @@ def test_statistics_add_up(api, stack):
     for breakdown in ("by_period", "sources", "age_bands", "concern_levels", "efforts"):
         assert sum(body[breakdown].values()) == body["volume"], breakdown
     assert api["registry"].get("/api/v1/statistics", headers=bearer("ssp_coordinator")).status_code == 403
+
+
+def test_the_case_list_names_each_person_and_logs_each_listed_read(api, stack):
+    body = samples.concern()
+    body["person"]["name"] = "Søren Ærø Ågesen"
+    response = submit_concern(api, body)
+    assert response.status_code == 202, response.text
+    concern_id = response.json()["concern_id"]
+    case = eventually(lambda: json_if_ok(api["assessment"].get(f"/api/v1/cases/by-concern/{concern_id}",
+                                                               headers=SSP)))
+    listed = api["assessment"].get("/api/v1/cases", params={"stage": "received"}, headers=SSP).json()
+    names = {c["case_id"]: c["person_name"] for c in listed}
+    assert names[case["case_id"]] == "Søren Ærø Ågesen"
+    rows = query(stack, "assessment", "SELECT actor, data_classes FROM processing_log "
+                                      "WHERE subject_ref = $1 AND action = 'case.list'", case["concern_id"])
+    assert rows and all("identity" in str(r["data_classes"]) for r in rows)

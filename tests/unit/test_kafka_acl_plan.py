@@ -53,3 +53,18 @@ def test_apply_only_prunes_the_platforms_grants_under_its_own_prefix():
     assert not managed(mine, "t10.") and not managed(mine, "")  # another run's, or the deployment's
     assert not managed(Grant("User:someone", "TOPIC", "LITERAL", "t1.infohus.x", "READ"), "t1.")
     assert managed(Grant("User:network", "TOPIC", "LITERAL", "infohus.case.events.v1", "READ"), "")
+
+
+def test_no_topic_outlives_the_shortest_deletion_period_in_the_retention_policy():
+    """The README's choice of topic retention over crypto-shredding holds only while this does."""
+    import json
+    from pathlib import Path
+
+    from infohus_platform.kafka_acls import TOPIC_RETENTION_MS
+
+    data = json.loads((Path(__file__).parents[2] / "policies/infohus/config/data.json").read_text())
+    shortest_months = min(rule["months"] for rule in data["retention"]["rules"].values())
+    shortest_ms = shortest_months * 28 * 24 * 3600 * 1000  # the shortest month, to be safe
+    assert TOPIC_RETENTION_MS < shortest_ms, (
+        f"topics keep events for {TOPIC_RETENTION_MS // 86_400_000} days, but policy deletes after "
+        f"{shortest_months} months: shorten the topic retention or switch to crypto-shredding")

@@ -142,13 +142,18 @@ async def list_cases(
     stage: str | None = None, lead: str | None = None, urgent: bool | None = None,
     overdue: Annotated[bool, Query(description="only cases whose follow-up is overdue")] = False,
 ) -> list[dict]:
+    """The case list names each person, so every listed case is a logged read of its identity."""
     scope = visible_municipalities(guard.principal)
-    await guard.require("case.list", resource("case", scope[0] if scope else None), data_classes=["process"])
+    decision = await guard.require("case.list", resource("case", scope[0] if scope else None), log_now=False)
     async with runtime.db.session() as session:
         repository = CaseRepository(session)
         cases = (await repository.overdue(scope, date.today()) if overdue
                  else await repository.cases(scope, stage=stage, lead=lead, urgent=urgent))
-    return [summary(c) for c in cases]
+        for case in cases:
+            await guard.record(session, decision, "case.list", subject_ref=case.concern_id,
+                               data_classes=["identity", "process"])
+        await session.commit()
+    return [summary(c) | {"person_name": json.loads(c.concern)["person"].get("name")} for c in cases]
 
 
 @router.get("/cases/by-concern/{concern_id}")
