@@ -105,6 +105,15 @@ A11Y_BASICS = """() => {
 }"""
 
 
+def sign_in_through_the_provider(page, user: str) -> None:
+    """The OIDC authorization-code flow: our button, the provider's page, back to our first page."""
+    page.locator("#log-ind").click()
+    page.wait_for_url("**/dev-idp/authorize?*")
+    page.locator(f'button[data-user="{user}"]').click()
+    page.wait_for_url(lambda url: "/log-ind" not in url and "/dev-idp" not in url)
+    page.wait_for_load_state()
+
+
 class User:
     """One signed-in person in a browser context of their own."""
 
@@ -114,8 +123,7 @@ class User:
         self.page = self.context.new_page()
         self.page.set_default_timeout(15_000)
         self.goto("/log-ind")
-        self.page.locator(f'button[data-user="{user}"]').click()
-        self.page.wait_for_load_state()
+        sign_in_through_the_provider(self.page, user)
         self.record()
 
     def goto(self, path: str) -> None:
@@ -379,8 +387,15 @@ def test_the_sign_in_page(browser, web_url, timings):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "00-log-ind.png"), full_page=True)
     cookie_flags = None
+    page.locator("#log-ind").click()
+    page.wait_for_url("**/dev-idp/authorize?*")
+    assert page.locator("h1").inner_text() == "Vælg demobruger"
+    assert page.evaluate(A11Y_BASICS) == []
+    page.screenshot(path=str(SHOTS / "00-identitetsudbyder.png"), full_page=True)
     page.locator('button[data-user="ssp_coordinator"]').click()
+    page.wait_for_url(lambda url: "/log-ind" not in url and "/dev-idp" not in url)
     page.wait_for_load_state()
+    assert "Du er logget ind som Sanne Sørensen" in page.locator("main").inner_text()
     for cookie in context.cookies():
         if cookie["name"] == "infohus_session":
             cookie_flags = (cookie["httpOnly"], cookie["sameSite"])

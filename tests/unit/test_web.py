@@ -5,6 +5,7 @@ tests/e2e drives the real thing in a browser)."""
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -85,7 +86,10 @@ def test_processing_log_actions_in_danish():
 
 @pytest.fixture
 def app_client(tmp_path: Path):
-    app = create_app(WebSettings(infohus_dev_idp_dir=tmp_path / "idp", infohus_env="test"))
+    app = create_app(WebSettings(infohus_dev_idp_dir=tmp_path / "idp", infohus_env="test",
+                                 oidc_discovery_url="http://testserver/dev-idp/.well-known/openid-configuration"))
+    # The gateway's back channel to its own development identity provider, in process (no listening port).
+    app.state.web.oidc.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
     answers: dict[tuple[str, str], ApiResult] = {}
 
     async def fake_call(service, method, path, token, **kwargs):
@@ -101,9 +105,16 @@ def app_client(tmp_path: Path):
 
 
 def sign_in(client: TestClient, user: str = "ssp_coordinator") -> str:
-    response = client.post("/log-ind", data={"user": user}, follow_redirects=False)
-    assert response.status_code == 303
-    cookie = response.headers["set-cookie"]
+    """Through the authorization-code flow: our page, the provider's page, the callback."""
+    start = client.get("/log-ind/start", follow_redirects=False)
+    assert start.status_code == 303 and "code_challenge_method=S256" in start.headers["location"]
+    chooser = client.get(start.headers["location"])
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', chooser.text))
+    back = client.post("/dev-idp/authorize", data=hidden | {"user": user}, follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"].startswith("http://testserver/log-ind/retur?code=")
+    signed_in = client.get(back.headers["location"], follow_redirects=False)
+    assert signed_in.status_code == 200 and "Du er logget ind" in signed_in.text, signed_in.text
+    cookie = signed_in.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
     page = client.get("/henvendelser/ny").text
     return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
@@ -113,7 +124,9 @@ def test_sign_in_lists_the_demo_users_and_pages_need_a_session(app_client):
     client, _ = app_client
     page = client.get("/log-ind")
     assert page.status_code == 200 and '<html lang="da">' in page.text
-    assert "Sanne Sørensen" in page.text and "Nina Netværk" in page.text
+    assert 'href="/log-ind/start"' in page.text
+    chooser = client.get(client.get("/log-ind/start", follow_redirects=False).headers["location"]).text
+    assert "Sanne Sørensen" in chooser and "Nina Netværk" in chooser
     assert client.get("/sager", follow_redirects=False).headers["location"] == "/log-ind"
     assert page.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
@@ -124,8 +137,49 @@ def test_production_has_no_demo_sign_in(tmp_path: Path):
     app = create_app(WebSettings(infohus_env="production", oidc_jwks_url="https://idp.invalid/jwks"))
     with TestClient(app) as client:
         page = client.get("/log-ind").text
-        assert "Sanne Sørensen" not in page and "OIDC" in page
-        assert client.post("/log-ind", data={"user": "admin"}).status_code == 404
+        assert "Log-ind er ikke sat op" in page and "/log-ind/start" not in page
+        assert client.get("/dev-idp/.well-known/openid-configuration").status_code == 404
+        assert client.get("/log-ind/start").status_code == 503
+
+
+def test_production_sends_the_browser_to_the_municipalitys_provider_and_refuses_a_forged_callback():
+    provider = {"issuer": "https://login.kommune.invalid", "authorization_endpoint": "https://login.kommune.invalid/auth",
+                "token_endpoint": "https://login.kommune.invalid/token", "jwks_uri": "https://login.kommune.invalid/jwks"}
+
+    def idp(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/.well-known/openid-configuration"
+        return httpx.Response(200, json=provider)
+
+    app = create_app(WebSettings(infohus_env="production", oidc_jwks_url="https://login.kommune.invalid/jwks",
+                                 oidc_discovery_url="https://login.kommune.invalid/.well-known/openid-configuration",
+                                 oidc_redirect_url="https://infohus.kommune.invalid/log-ind/retur"))
+    app.state.web.oidc.http = httpx.AsyncClient(transport=httpx.MockTransport(idp))
+    with TestClient(app) as client:
+        start = client.get("/log-ind/start", follow_redirects=False)
+        location = start.headers["location"]
+        assert location.startswith("https://login.kommune.invalid/auth?response_type=code&client_id=infohus-web")
+        assert "redirect_uri=https%3A%2F%2Finfohus.kommune.invalid%2Flog-ind%2Fretur" in location
+        assert "Secure" in start.headers["set-cookie"] and "SameSite=lax" in start.headers["set-cookie"]
+        state = re.search(r"state=([^&]+)", location).group(1)
+        # The state in the URL without the browser's cookie (a forged or replayed callback) is refused.
+        client.cookies.clear()
+        forged = client.get("/log-ind/retur", params={"code": "x", "state": state})
+        assert forged.status_code == 400 and "anden browser" in forged.text
+        assert "infohus_session" not in forged.headers.get("set-cookie", "")
+
+
+def test_the_development_provider_refuses_a_code_without_its_pkce_verifier(app_client):
+    client, _ = app_client
+    location = client.get("/log-ind/start", follow_redirects=False).headers["location"]
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', client.get(location).text))
+    back = client.post("/dev-idp/authorize", data=hidden | {"user": "admin"}, follow_redirects=False)
+    code = re.search(r"code=([^&]+)", back.headers["location"]).group(1)
+    stolen = client.post("/dev-idp/token", data={"grant_type": "authorization_code", "code": code,
+                                                 "redirect_uri": hidden["redirect_uri"], "client_id": "infohus-web",
+                                                 "code_verifier": "not-the-verifier"})
+    assert stolen.status_code == 400 and stolen.json() == {"error": "invalid_grant"}
+    # The code was used up by the failed try: the real callback cannot redeem it either.
+    assert client.get(back.headers["location"]).status_code == 400
 
 
 def test_a_form_without_the_sessions_csrf_token_is_refused(app_client):
@@ -187,3 +241,12 @@ def test_the_case_shows_a_held_duty_to_inform_notice_and_its_review():
                              "exemption_basis": "Æresrelateret konflikt: risikovurdering først"}])
     assert held["review_due"] is True and held["status"] == "held"
     assert _duty_to_inform([{"kind": "meeting_summons"}]) is None
+
+
+def test_the_development_provider_sends_codes_only_back_to_this_gateway(app_client):
+    client, _ = app_client
+    location = client.get("/log-ind/start", follow_redirects=False).headers["location"]
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', client.get(location).text))
+    elsewhere = hidden | {"redirect_uri": "https://evil.invalid/log-ind/retur", "user": "admin"}
+    refused = client.post("/dev-idp/authorize", data=elsewhere, follow_redirects=False)
+    assert refused.status_code == 400 and "ugyldig adresse" in refused.text

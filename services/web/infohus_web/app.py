@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from infohus_platform.observability import configure_logging
 
-from . import auth, cases, intake, others
+from . import auth, cases, devidp, intake, others
 from .client import SignedOut
 from .core import FormExpired, LoginRequired, PageMiddleware, make_web, redirect, render, session_of, web_of
 from .sessions import COOKIE
@@ -38,6 +38,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             yield
         finally:
             await web.services.stop()
+            await web.oidc.close()
 
     app = FastAPI(title="Infohus web", lifespan=lifespan, version="1.0.0", docs_url=None, redoc_url=None,
                   openapi_url=None)
@@ -63,6 +64,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     for module in (auth, intake, cases, others):
         app.include_router(module.router)
+    if settings.dev_login:
+        app.include_router(devidp.router)
     _install_handlers(app)
     return app
 

@@ -19,6 +19,7 @@ from infohus_platform import correlation
 
 from . import labels
 from .client import ApiResult, Services
+from .oidc import OidcClient
 from .sessions import COOKIE, Session, SessionStore
 from .settings import WebSettings
 
@@ -51,6 +52,7 @@ class Web:
     settings: WebSettings
     services: Services
     sessions: SessionStore
+    oidc: OidcClient
     templates: jinja2.Environment
     registry: CollectorRegistry
     page_seconds: Histogram
@@ -76,6 +78,7 @@ def make_web(settings: WebSettings) -> Web:
         settings=settings,
         services=Services(settings, registry),
         sessions=SessionStore(settings.session_ttl_seconds),
+        oidc=OidcClient(settings),
         templates=env,
         registry=registry,
         page_seconds=Histogram("infohus_web_page_seconds", "Time to produce a page, API calls included",
@@ -130,7 +133,7 @@ def render(request: Request, template: str, *, title: str, status: int = 200, **
     html = web.templates.get_template(template).render(
         title=title, session=session, user=session.user if session else None, nav=nav_for(session),
         current=request.url.path, flash=session.take_flash() if session else [],
-        csrf=session.csrf if session else "", dev_login=web.settings.dev_login,
+        csrf=session.csrf if session else "",
         org_name=_org_name(session), **context,
     )
     web.template_seconds.labels(template).observe(time.perf_counter() - started)

@@ -1,8 +1,8 @@
 """Server-side sessions: the browser holds a random id (HttpOnly, SameSite=Strict); the token stays here.
 
-One process keeps its sessions in memory, so a restart signs everybody out. That is the right
-trade for the development sign-in; the OIDC authorization-code flow (a follow-up) will keep the
-same shape with a shared store when the gateway runs in more than one replica.
+One process keeps its sessions (and its pending sign-ins, ``oidc.py``) in memory, so a restart signs
+everybody out and the gateway runs as one replica; more replicas need a shared store behind
+``SessionStore`` and ``OidcClient``'s pending sign-ins.
 """
 
 import secrets

@@ -1,5 +1,7 @@
 from typing import ClassVar
 
+from pydantic import SecretStr
+
 from infohus_platform.settings import ServiceSettings
 
 SERVICE_NAMES = ("intake", "assessment", "registry", "network", "notify")
@@ -20,14 +22,30 @@ class WebSettings(ServiceSettings):
     session_ttl_seconds: int = 8 * 3600
     # The session cookie carries only a random id; the token stays on the server. Secure outside dev/test.
     session_cookie_secure: bool | None = None
+    # Sign-in (oidc.py). Production sets the municipality's provider; elsewhere the gateway's own
+    # development identity provider at /dev-idp answers, through the same code.
+    oidc_discovery_url: str | None = None
+    oidc_client_id: str = "infohus-web"
+    oidc_client_secret: SecretStr | None = None
+    oidc_scope: str = "openid profile"
+    # Where the provider sends the browser back; by default this gateway's own /log-ind/retur.
+    oidc_redirect_url: str | None = None
 
     def service_url(self, name: str) -> str:
         return getattr(self, f"infohus_{name}_url")
 
     @property
     def dev_login(self) -> bool:
-        """The development identity provider's sign-in page exists only outside production."""
+        """The development identity provider (/dev-idp) exists only outside production."""
         return self.infohus_env != "production"
+
+    @property
+    def discovery_url(self) -> str | None:
+        if self.oidc_discovery_url:
+            return self.oidc_discovery_url
+        if self.dev_login:
+            return f"http://127.0.0.1:{self.listen_port}/dev-idp/.well-known/openid-configuration"
+        return None
 
     @property
     def secure_cookie(self) -> bool:

@@ -1,0 +1,135 @@
+"""The development identity provider as an OpenID Connect provider, served by the gateway at /dev-idp.
+
+Only outside production. It lets ``make run`` and the browser test sign in through the same
+authorization-code flow with PKCE that production runs against the municipality's provider: the
+person picks a demo user here instead of typing a password. Keys and users are
+``infohus_platform.devidp``'s, so the five services verify these tokens as they verify
+``make token``'s.
+"""
+
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from infohus_platform.devidp import DEMO_USERS, ISSUER, ensure_keys, issue_token
+
+from .core import redirect, render, web_of
+from .oidc import pkce_challenge
+
+router = APIRouter(prefix="/dev-idp", include_in_schema=False)
+
+CODE_SECONDS = 60
+ID_TOKEN_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Grant:
+    user: str
+    client_id: str
+    redirect_uri: str
+    nonce: str
+    challenge: str
+    expires_at: float
+
+
+_grants: dict[str, Grant] = {}
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/dev-idp"
+
+
+def _refusal(request: Request, reason: str) -> Response:
+    return render(request, "problem.html", title="Log-ind afvist", status=400,
+                  message=f"Udviklingens identitetsudbyder afviste anmodningen: {reason}", what="")
+
+
+def _check(request: Request, client_id: str, redirect_uri: str, challenge_method: str) -> str | None:
+    """Why the request cannot be served, or None."""
+    if client_id != web_of(request).settings.oidc_client_id:
+        return "ukendt klient."
+    if redirect_uri != str(request.url_for("sign_in_callback")):  # the only client is this gateway
+        return "ugyldig adresse at sende svaret til."
+    if challenge_method != "S256":
+        return "PKCE med S256 er påkrævet."
+    return None
+
+
+@router.get("/.well-known/openid-configuration")
+async def discovery(request: Request) -> dict:
+    base = _base(request)
+    return {
+        "issuer": ISSUER, "authorization_endpoint": f"{base}/authorize", "token_endpoint": f"{base}/token",
+        "jwks_uri": f"{base}/jwks.json", "response_types_supported": ["code"],
+        "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
+        "code_challenge_methods_supported": ["S256"], "scopes_supported": ["openid", "profile"],
+        "token_endpoint_auth_methods_supported": ["none", "client_secret_basic"],
+    }
+
+
+@router.get("/jwks.json")
+async def jwks(request: Request) -> Response:
+    return FileResponse(ensure_keys(web_of(request).settings.infohus_dev_idp_dir), media_type="application/json")
+
+
+@router.get("/authorize")
+async def authorize_page(
+    request: Request,
+    client_id: str = "", redirect_uri: str = "", state: str = "", nonce: str = "",
+    code_challenge: str = "", code_challenge_method: str = "",
+    response_type: Annotated[str, Query()] = "",
+) -> Response:
+    reason = _check(request, client_id, redirect_uri, code_challenge_method)
+    if reason is None and (response_type != "code" or not state or not nonce or not code_challenge):
+        reason = "der mangler oplysninger i anmodningen."
+    if reason:
+        return _refusal(request, reason)
+    users = [{"key": key, "name": user["name"], "roles": user["roles"], "authority": user.get("authority"),
+              "municipality_code": user.get("municipality_code", "820")} for key, user in DEMO_USERS.items()]
+    return render(request, "devidp.html", title="Vælg demobruger", users=users,
+                  grant={"client_id": client_id, "redirect_uri": redirect_uri, "state": state, "nonce": nonce,
+                         "code_challenge": code_challenge, "code_challenge_method": code_challenge_method})
+
+
+@router.post("/authorize")
+async def authorize(
+    request: Request,
+    client_id: Annotated[str, Form()], redirect_uri: Annotated[str, Form()], state: Annotated[str, Form()],
+    nonce: Annotated[str, Form()], code_challenge: Annotated[str, Form()],
+    code_challenge_method: Annotated[str, Form()], user: Annotated[str, Form()] = "",
+) -> Response:
+    reason = _check(request, client_id, redirect_uri, code_challenge_method)
+    if reason:
+        return _refusal(request, reason)
+    if user not in DEMO_USERS:
+        return redirect(f"{redirect_uri}?{urlencode({'error': 'access_denied', 'state': state})}")
+    now = time.time()
+    for code in [c for c, g in _grants.items() if g.expires_at < now]:
+        _grants.pop(code, None)
+    code = secrets.token_urlsafe(32)
+    _grants[code] = Grant(user, client_id, redirect_uri, nonce, code_challenge, now + CODE_SECONDS)
+    return redirect(f"{redirect_uri}?{urlencode({'code': code, 'state': state})}")
+
+
+@router.post("/token")
+async def token(
+    request: Request,
+    grant_type: Annotated[str, Form()], code: Annotated[str, Form()], redirect_uri: Annotated[str, Form()],
+    client_id: Annotated[str, Form()], code_verifier: Annotated[str, Form()],
+) -> Response:
+    grant = _grants.pop(code, None)  # a code is used once
+    if (grant_type != "authorization_code" or grant is None or grant.expires_at < time.time()
+            or grant.client_id != client_id or grant.redirect_uri != redirect_uri
+            or not hmac.compare_digest(pkce_challenge(code_verifier), grant.challenge)):
+        return JSONResponse({"error": "invalid_grant"}, status_code=400)
+    keys = web_of(request).settings.infohus_dev_idp_dir
+    return JSONResponse({
+        "access_token": issue_token(grant.user, keys), "token_type": "Bearer", "expires_in": 8 * 3600,
+        "id_token": issue_token(grant.user, keys, ttl_seconds=ID_TOKEN_SECONDS, aud=client_id, nonce=grant.nonce),
+    }, headers={"Cache-Control": "no-store"})
