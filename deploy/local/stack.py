@@ -143,7 +143,8 @@ def main() -> int:
         stack.start(args.timeout)
         print("\nAll services are ready:", flush=True)
         for name, service in stack.services.items():
-            print(f"  {name:<11} {service.url}   (docs {service.url}/docs, ready {service.url}/readyz)")
+            docs = "" if name == "web" else f"docs {service.url}/docs, "  # the web interface has pages, not an API
+            print(f"  {name:<11} {service.url}   ({docs}ready {service.url}/readyz)")
         print(f"\nOpen the web interface at {stack['web'].url}/log-ind", flush=True)
         print(f"Logs in {stack.log_dir}. Press Ctrl-C to stop.", flush=True)
         while not stopping:
