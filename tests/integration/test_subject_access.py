@@ -11,7 +11,7 @@ from support import DEV_IDP_DIR, ROOT, bearer, eventually, json_if_ok, query, su
 SSP = bearer("ssp_coordinator")
 
 
-def test_the_art_15_export_is_complete(api, stack, policy_server, tmp_path):
+def test_the_art_15_export_is_complete(api, stack, tmp_path):
     person = samples.concern()["person"] | {"cpr": samples.cpr_for(datetime(2009, 3, 14), 321)}
     first = submit_concern(api, samples.concern(person=person)).json()["concern_id"]
     second = submit_concern(api, samples.concern(person=person, description="Ny bekymring fra klubben.")).json()[
@@ -29,7 +29,7 @@ def test_the_art_15_export_is_complete(api, stack, policy_server, tmp_path):
     token = issue_token("compliance_officer", DEV_IDP_DIR)
     result = subprocess.run(
         [sys.executable, "-m", "infohus_platform.subject_access", "--out", str(out), "--token", token,
-         "--port-base", str(stack["intake"].port - 1), "--opa", policy_server.url],
+         "--port-base", str(stack["intake"].port - 1)],
         input=person["cpr"] + "\n", capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     export = json.loads(out.read_text())

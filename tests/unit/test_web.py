@@ -250,3 +250,27 @@ def test_the_development_provider_sends_codes_only_back_to_this_gateway(app_clie
     elsewhere = hidden | {"redirect_uri": "https://evil.invalid/log-ind/retur", "user": "admin"}
     refused = client.post("/dev-idp/authorize", data=elsewhere, follow_redirects=False)
     assert refused.status_code == 400 and "ugyldig adresse" in refused.text
+
+
+def test_the_art_15_page_asks_every_service_and_offers_the_export_as_a_file(app_client):
+    client, answers = app_client
+    csrf = sign_in(client, "compliance_officer")
+    assert client.post("/compliance/indsigt", data={"csrf": csrf, "cpr": "12345"}).status_code == 422
+    answers[("POST", "/api/v1/subject-access")] = ApiResult(200, {
+        "concern_ids": ["c-1"], "exemptions": {"reporter": ["the reporter is protected"]},
+        "records": [{"table": "concern", "fields": {
+            "person.name": {"value": "Åse", "data_class": "identity"},
+            "reporter.name": {"value": None, "data_class": "reporter", "withheld": ["the reporter is protected"]}}}],
+        "processing_log": [{"at": "2026-11-23T10:00:00Z", "actor": "u-ssp-820", "action": "case.read",
+                            "data_classes": ["identity"], "outcome": "allowed"}]})
+    page = client.post("/compliance/indsigt", data={"csrf": csrf, "cpr": "140309-4321"})
+    assert page.status_code == 200, page.text
+    assert "1 henvendelse om personen" in page.text and "Anmelder" in page.text
+    assert "the reporter is protected" in page.text and "Læste sagen" in page.text
+    export = client.post("/compliance/indsigt", data={"csrf": csrf, "cpr": "1403094321", "format": "json"})
+    assert export.headers["content-disposition"] == 'attachment; filename="indsigt-art15.json"'
+    assert set(export.json()["services"]) == {"intake", "assessment", "registry", "notify"}
+    assert "1403094321" not in export.headers["content-disposition"]
+    answers[("POST", "/api/v1/subject-access")] = ApiResult(403, {"detail": {"reasons": ["role may not export"]}})
+    refused = client.post("/compliance/indsigt", data={"csrf": csrf, "cpr": "1403094321"})
+    assert refused.status_code == 403 and "role may not export" in refused.text

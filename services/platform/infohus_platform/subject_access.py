@@ -1,14 +1,16 @@
 """Art. 15 access requests: everything each service holds about a person, and who saw it.
 
 Each service answers ``POST /api/v1/subject-access`` for compliance staff with its records about
-the given concerns (intake also finds them by CPR number) and its processing-log entries about them.
-The CLI gathers all services' answers and applies the exemptions OPA records (recipient
-``data_subject``, purpose ``access_request``): a withheld field says why.
+the given concerns (intake also finds them by CPR number) and its processing-log entries about them,
+after applying the exemptions OPA records (recipient ``data_subject``, purpose ``access_request``):
+a withheld field has no value and says why. ``gather`` puts every service's answer together; the
+CLI and the web interface's compliance page both use it.
 
     python -m infohus_platform.subject_access --out export.json     # asks for the CPR number on stdin
 """
 
 import argparse
+import asyncio
 import getpass
 import json
 import os
@@ -71,8 +73,8 @@ def subject_access_router(collect: Collect, find_by_cpr: FindByCpr | None = None
     @router.post("/subject-access")
     async def subject_access(body: SubjectAccessIn, runtime: Annotated[Runtime, Depends(runtime_of)],
                              guard: GuardDep) -> dict[str, Any]:
-        await guard.require("processing_log.export", resource("subject_access", guard.principal.municipality_code),
-                            data_classes=["identity", "process"])
+        decision = await guard.require("processing_log.export",
+                                       resource("subject_access", guard.principal.municipality_code), log_now=False)
         async with runtime.db.session() as session:
             concern_ids = list(body.concern_ids)
             if body.cpr and find_by_cpr is not None:
@@ -81,9 +83,24 @@ def subject_access_router(collect: Collect, find_by_cpr: FindByCpr | None = None
             entry = ProcessingLogEntry
             log_rows = (await session.exec(select(entry).where(col(entry.subject_ref).in_(concern_ids))
                                            .order_by(col(entry.seq)))).all() if concern_ids else []
+            # The export itself is a read of each concern's data: logged per concern, after the rows it reports.
+            for concern_id in concern_ids:
+                await guard.record(session, decision, "processing_log.export", subject_ref=concern_id,
+                                   data_classes=sorted({f["data_class"] for r in records for f in r["fields"].values()
+                                                        if f["data_class"]}) or ["process"])
+            await session.commit()
+        withheld = await exemptions(runtime, {f["data_class"] for r in records for f in r["fields"].values()
+                                              if f["data_class"]})
+        for record in records:
+            for field in record["fields"].values():
+                reasons = withheld.get(field["data_class"] or "", ["field has no data class: withheld"])
+                if reasons:
+                    field["value"] = None
+                    field["withheld"] = reasons
         return {
             "service": runtime.settings.service_name, "controller": runtime.settings.infohus_org,
             "regime": runtime.settings.infohus_regime, "concern_ids": concern_ids, "records": records,
+            "exemptions": {c: r for c, r in withheld.items() if r},
             "processing_log": [r.model_dump(mode="json", include={"seq", "at", "actor", "actor_roles", "action",
                                                                   "data_classes", "purpose", "outcome"})
                                for r in log_rows],
@@ -92,52 +109,54 @@ def subject_access_router(collect: Collect, find_by_cpr: FindByCpr | None = None
     return router
 
 
-# --- the CLI that gathers one person's data from every service --------------------------------
-
-SERVICES = {"intake": 1, "assessment": 2, "registry": 3, "notify": 5}  # port offsets, as in make run
-
-
-def exemptions(opa_url: str, regime: str, org: str, classes: set[str]) -> dict[str, list[str]]:
+async def exemptions(runtime: Runtime, classes: set[str]) -> dict[str, list[str]]:
     """Per data class: the reasons it is withheld from the data subject (empty when it may be given)."""
+    settings = runtime.settings
     verdicts: dict[str, list[str]] = {}
     for data_class in sorted(classes):
-        answer = httpx.post(f"{opa_url}/v1/data/infohus/share/decision", timeout=10, json={"input": {
-            "action": "send", "sender": {"service": "registry", "org": org, "regime": regime},
-            "recipient": {"kind": "data_subject", "org": org}, "purpose": "access_request",
-            "data_classes": [data_class], "acting_role": "compliance_officer"}}).json()
-        result = answer.get("result") or {"allow": False, "reasons": ["policy undefined"]}
-        verdicts[data_class] = [] if result.get("allow") else list(result.get("reasons", []))
+        decision = await runtime.policy.share_decision({
+            "action": "send", "sender": {"service": settings.service_name, "org": settings.infohus_org,
+                                         "regime": settings.infohus_regime},
+            "recipient": {"kind": "data_subject", "org": settings.infohus_org}, "purpose": "access_request",
+            "data_classes": [data_class], "acting_role": "compliance_officer"})
+        verdicts[data_class] = [] if decision.allow else list(decision.reasons)
     return verdicts
 
 
-def gather(cpr: str, token: str, base: str, opa_url: str, port_base: int = 8000) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {token}"}
-    answers = {}
-    intake = httpx.post(f"{base}:{port_base + SERVICES['intake']}/api/v1/subject-access", json={"cpr": cpr}, headers=headers,
-                        timeout=30)
-    intake.raise_for_status()
-    answers["intake"] = intake.json()
+# --- one person's data from every service ------------------------------------------------------
+
+SERVICES = ("intake", "assessment", "registry", "notify")
+Ask = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+async def gather(cpr: str, ask: Ask) -> dict[str, Any]:
+    """Intake finds the person's concerns by CPR number; every service then answers for those concerns.
+
+    ``ask(service, body)`` posts to that service's ``/api/v1/subject-access`` and returns its answer.
+    """
+    answers = {"intake": await ask("intake", {"cpr": cpr})}
     concern_ids = answers["intake"]["concern_ids"]
-    for name, offset in SERVICES.items():
-        if name == "intake":
-            continue
-        response = httpx.post(f"{base}:{port_base + offset}/api/v1/subject-access", json={"concern_ids": concern_ids},
-                              headers=headers, timeout=30)
-        response.raise_for_status()
-        answers[name] = response.json()
-    regime, org = answers["intake"]["regime"], answers["intake"]["controller"]
-    classes = {f["data_class"] for a in answers.values() for r in a["records"] for f in r["fields"].values()
-               if f["data_class"]}
-    withheld = exemptions(opa_url, regime, org, classes)
+    others = [name for name in SERVICES if name != "intake"]
+    for name, answer in zip(others, await asyncio.gather(*[ask(name, {"concern_ids": concern_ids})
+                                                           for name in others]), strict=True):
+        answers[name] = answer
+    withheld: dict[str, list[str]] = {}
     for answer in answers.values():
-        for record in answer["records"]:
-            for field in record["fields"].values():
-                reasons = withheld.get(field["data_class"] or "", ["field has no data class: withheld"])
-                if reasons:
-                    field["value"] = None
-                    field["withheld"] = reasons
-    return {"concern_ids": concern_ids, "services": answers,
-            "exemptions": {c: r for c, r in withheld.items() if r}}
+        for data_class, reasons in answer.get("exemptions", {}).items():
+            withheld.setdefault(data_class, [])
+            withheld[data_class] += [r for r in reasons if r not in withheld[data_class]]
+    return {"concern_ids": concern_ids, "services": answers, "exemptions": withheld}
+
+
+async def _gather_over_http(cpr: str, token: str, base: str, port_base: int) -> dict[str, Any]:
+    offsets = {"intake": 1, "assessment": 2, "registry": 3, "notify": 5}  # as in make run
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        async def ask(service: str, body: dict[str, Any]) -> dict[str, Any]:
+            response = await client.post(f"{base}:{port_base + offsets[service]}/api/v1/subject-access", json=body)
+            response.raise_for_status()
+            return response.json()
+
+        return await gather(cpr, ask)
 
 
 def main() -> int:
@@ -145,7 +164,6 @@ def main() -> int:
     parser.add_argument("--out", required=True, help="where to write the JSON export")
     parser.add_argument("--base", default="http://127.0.0.1", help="where the services run (ports 8001-8005)")
     parser.add_argument("--port-base", type=int, default=8000, help="intake listens on base+1, and so on")
-    parser.add_argument("--opa", default=os.environ.get("OPA_URL", "http://127.0.0.1:8181"))
     parser.add_argument("--token", default=os.environ.get("INFOHUS_TOKEN"), help="a compliance officer's token")
     args = parser.parse_args()
     cpr = (sys.stdin.readline() if not sys.stdin.isatty() else getpass.getpass("CPR-nummer: ")).strip()
@@ -154,7 +172,7 @@ def main() -> int:
         from .devidp import issue_token
 
         token = issue_token("compliance_officer")
-    export = gather(cpr, token, args.base, args.opa, args.port_base)
+    export = asyncio.run(_gather_over_http(cpr, token, args.base, args.port_base))
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(export, out, indent=2, ensure_ascii=False)
     records = sum(len(a["records"]) for a in export["services"].values())

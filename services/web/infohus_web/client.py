@@ -44,12 +44,6 @@ class ApiResult:
     def reasons(self) -> list[str]:
         return refusal_reasons(self.body)
 
-    @property
-    def route_missing(self) -> bool:
-        """The service has no such endpoint (an older version): FastAPI's own 404/405."""
-        detail = self.body.get("detail") if isinstance(self.body, dict) else None
-        return (self.status == 404 and detail == "Not Found") or self.status == 405
-
     def problem(self) -> str:
         """A Danish sentence for an answer that is neither ok, refused nor invalid."""
         if self.unavailable or self.status in (502, 503, 504):

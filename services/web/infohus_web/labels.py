@@ -179,7 +179,7 @@ ACTIONS = {
     "registration.read": "Læste grundregistreringen", "registration.create": "Oprettede grundregistrering",
     "case.open": "Oprettede sagen", "case.assessment.compare": "Sammenlignede vurderinger",
     "enrichment.list": "Så forespørgslerne", "processing_log.read": "Læste behandlingsloggen",
-    "processing_log.export": "Eksporterede behandlingsloggen (art. 15)",
+    "processing_log.export": "Udtræk til indsigt (art. 15)",
     "compliance.preview": "Forhåndsviste en deling",
 }
 

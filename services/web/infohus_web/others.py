@@ -1,12 +1,16 @@
 """Enrichment requests for the authorities, meetings, the basic registration, statistics and compliance."""
 
 import asyncio
+import json
+import re
 from datetime import datetime
 from typing import Any, Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+
+from infohus_platform.subject_access import gather
 
 from . import labels
 from .cases import actor_name
@@ -188,24 +192,68 @@ def _month(period: str) -> str:
         return period
 
 
-# --- compliance: the processing log and "what would be shared?" --------------------------------------
-
-PREVIEW_UNAVAILABLE = ("Forhåndsvisningen (“hvad ville blive delt?”) er ikke tilgængelig endnu: "
-                       "grundregistreringens tjeneste har ikke funktionen i denne version.")
-LOG_UNAVAILABLE = "Behandlingsloggen er ikke tilgængelig fra denne tjeneste i denne version."
+# --- compliance: the processing log, "what would be shared?" and art. 15 -----------------------------
 
 
 @router.get("/compliance", response_class=HTMLResponse)
 async def compliance(request: Request) -> Response:
     require_session(request)
-    return _compliance(request, {}, log=None, preview=None)
+    return _compliance(request, {})
 
 
-def _compliance(request: Request, values: dict, *, log: dict | None, preview: dict | None,
-                errors: dict | None = None, status: int = 200) -> Response:
+def _compliance(request: Request, values: dict, *, log: dict | None = None, preview: dict | None = None,
+                access: dict | None = None, errors: dict | None = None, status: int = 200) -> Response:
     return render(request, "compliance.html", title="Behandlingslog og deling", status=status, values=values,
-                  log=log, preview=preview, errors=errors or {}, actor_name=actor_name,
+                  log=log, preview=preview, access=access, errors=errors or {}, actor_name=actor_name,
                   recipient_kinds=labels.RECIPIENT_KINDS, purposes=labels.PURPOSES)
+
+
+class _Unanswered(Exception):
+    def __init__(self, service: str, result: ApiResult) -> None:
+        self.service, self.result = service, result
+
+
+@router.post("/compliance/indsigt")
+async def subject_access(request: Request) -> Response:
+    """Art. 15: everything the services hold about a person and who saw it, on screen or as a JSON file.
+
+    The CPR number travels in the form body only; the file's name says nothing about the person.
+    """
+    session = require_session(request)
+    form = await checked_form(request, session)
+    cpr = re.sub(r"[\s-]", "", str(form.get("cpr") or ""))
+    values = {"cpr": cpr}
+    if not re.fullmatch(r"\d{10}", cpr):
+        message = "CPR-nummeret skal være 10 cifre." if cpr else "Feltet skal udfyldes."
+        return _compliance(request, values, errors={"cpr": message}, status=422)
+    services = web_of(request).services
+
+    async def ask(service: str, body: dict) -> dict:
+        result = await services.call(service, "POST", "/api/v1/subject-access", session.token, json=body)
+        if not result.ok:
+            raise _Unanswered(service, result)
+        return result.body
+
+    try:
+        export = await gather(cpr, ask)
+    except _Unanswered as failed:
+        service = labels.label(labels.SERVICES, failed.service)
+        if failed.result.refused:
+            return _compliance(request, values, access={"service": service, "reasons": failed.result.reasons},
+                               status=403)
+        return _compliance(request, values, access={"service": service, "problem": failed.result.problem()},
+                           status=502)
+    if form.get("format") == "json":
+        return Response(json.dumps(export, ensure_ascii=False, indent=2), media_type="application/json",
+                        headers={"Content-Disposition": 'attachment; filename="indsigt-art15.json"'})
+    entries = [row | {"service": labels.label(labels.SERVICES, name)}
+               for name, answer in export["services"].items() for row in answer.get("processing_log", [])]
+    entries.sort(key=lambda e: str(e.get("at") or ""), reverse=True)
+    summary = [{"service": labels.label(labels.SERVICES, name), "records": len(answer["records"]),
+                "fields": sum(len(r["fields"]) for r in answer["records"]),
+                "withheld": sum(1 for r in answer["records"] for f in r["fields"].values() if f.get("withheld")),
+                "log": len(answer.get("processing_log", []))} for name, answer in export["services"].items()]
+    return _compliance(request, values, access={"export": export, "summary": summary, "entries": entries})
 
 
 @router.post("/compliance/behandlingslog")
@@ -229,8 +277,6 @@ async def processing_log(request: Request) -> Response:
         if result.ok:
             rows = result.body.get("entries", []) if isinstance(result.body, dict) else result.body or []
             entries += [row | {"service": service} for row in rows if isinstance(row, dict)]
-        elif result.route_missing:
-            notes.append((service, LOG_UNAVAILABLE, None))
         elif result.refused:
             notes.append((service, None, result.reasons))
         else:
@@ -259,8 +305,6 @@ async def share_preview(request: Request) -> Response:
                                                  session.token, json=body)
     if result.ok:
         return _compliance(request, values, log=None, preview={"result": result.body})
-    if result.route_missing:
-        return _compliance(request, values, log=None, preview={"unavailable": PREVIEW_UNAVAILABLE})
     if result.invalid:
         return _compliance(request, values, log=None, preview=None, errors=field_errors(result.body), status=422)
     if result.refused:
