@@ -85,3 +85,24 @@ def test_a_tampered_log_entry_is_detected(api, stack):
     tampered = verify()
     assert tampered.returncode == 1
     assert "registry" in tampered.stdout and "entry 2: content changed" in tampered.stdout
+
+
+def test_the_registry_lists_its_own_municipalitys_registrations_to_those_allowed(api, stack):
+    concern_id = registered_concern(api)
+    listed = api["registry"].get("/api/v1/registrations", params={"open": "true"},
+                                 headers=bearer("registration_coordinator"))
+    assert listed.status_code == 200, listed.text
+    [entry] = [r for r in listed.json() if r["concern_id"] == concern_id]
+    assert entry["municipality_code"] == "820" and entry["closed_at"] is None
+    assert "description" not in entry and "sender" not in entry  # no free text, no reporter in a list
+    assert all(r["municipality_code"] == "820" for r in listed.json())
+    other = api["registry"].get("/api/v1/registrations",
+                                headers=bearer("registration_coordinator", municipality_code="851", org="kommune-851"))
+    assert concern_id not in {r["concern_id"] for r in other.json()}
+    refused = api["registry"].get("/api/v1/registrations", headers=bearer("ssp_coordinator"))
+    assert refused.status_code == 403 and "registration.list" in refused.text
+    rows = query(stack, "registry", "SELECT actor FROM processing_log WHERE subject_ref = $1 "
+                                    "AND action = 'registration.list'", concern_id)
+    assert "u-reg-820" in {r["actor"] for r in rows}
+    assert api["registry"].get("/api/v1/registrations", params={"period": "2026-13"},
+                               headers=bearer("registration_coordinator")).status_code == 422

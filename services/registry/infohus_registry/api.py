@@ -14,6 +14,34 @@ from .storage import Registration, RegistrationRepository
 router = APIRouter(prefix="/api/v1", tags=["registrations"])
 
 
+LISTED_FIELDS = ("concern_id", "received_at", "period", "municipality_code", "channel", "source_category",
+                 "age_band", "concern_level", "outcome", "effort_level", "lead", "closed_at")
+
+
+@router.get("/registrations")
+async def registrations(
+    runtime: RuntimeDep,
+    guard: GuardDep,
+    period: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")] = None,
+    open_only: Annotated[bool, Query(alias="open", description="only concerns not closed")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict]:
+    """The municipality's basic registrations, newest first: the fields that identify an entry, no free text.
+
+    Every listed registration is a logged read; the whole registration is one more read away.
+    """
+    municipality = guard.principal.municipality_code
+    decision = await guard.require("registration.list", resource("registration", municipality), log_now=False)
+    classes = sorted({Registration.__data_classes__[name] for name in LISTED_FIELDS})
+    async with runtime.db.session() as session:
+        rows = await RegistrationRepository(session).listing(municipality, period, open_only, limit)
+        for row in rows:
+            await guard.record(session, decision, "registration.list", subject_ref=row.concern_id,
+                               data_classes=classes)
+        await session.commit()
+    return [row.model_dump(mode="json", include=set(LISTED_FIELDS)) for row in rows]
+
+
 @router.get("/registrations/{concern_id}", response_model=Registration)
 async def registration(concern_id: UUID, runtime: RuntimeDep, guard: GuardDep) -> Registration:
     async with runtime.db.session() as session:

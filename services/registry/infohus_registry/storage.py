@@ -111,6 +111,18 @@ class RegistrationRepository:
             query = query.where(Registration.period <= period_to)
         return list((await self.session.exec(query)).all())
 
+    async def listing(self, municipality_code: str, period: str | None, open_only: bool,
+                      limit: int) -> list[Registration]:
+        """Newest first; anonymised (erased) registrations are statistics now, not entries to open."""
+        query = select(Registration).where(Registration.municipality_code == municipality_code,
+                                           col(Registration.erased_at).is_(None))
+        if period:
+            query = query.where(Registration.period == period)
+        if open_only:
+            query = query.where(col(Registration.closed_at).is_(None))
+        query = query.order_by(col(Registration.received_at).desc()).limit(limit)
+        return list((await self.session.exec(query)).all())
+
     async def closed_not_erased(self) -> list[Registration]:
         query = select(Registration).where(col(Registration.closed_at).is_not(None),
                                            col(Registration.erased_at).is_(None))

@@ -117,9 +117,26 @@ async def convene(request: Request) -> Response:
 # --- the basic registration ------------------------------------------------------------------------
 
 @router.get("/registrering", response_class=HTMLResponse)
-async def registration_lookup(request: Request) -> Response:
-    require_session(request)
-    return render(request, "registration.html", title="Grundregistrering", registration=None, errors={}, values={})
+async def registration_list(
+    request: Request,
+    maaned: Annotated[str, Query(pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$")] = "",
+    aabne: Annotated[str, Query(pattern="^(ja)?$")] = "",
+) -> Response:
+    """The registrations, newest first, filtered by month and open/closed (codes only in the URL)."""
+    session = require_session(request)
+    return await _registrations(request, session, {"maaned": maaned, "aabne": aabne == "ja"}, {}, {})
+
+
+async def _registrations(request: Request, session, filters: dict, values: dict, errors: dict,
+                         status: int = 200) -> Response:
+    params = {"limit": 200} | ({"period": filters["maaned"]} if filters["maaned"] else {}) | (
+        {"open": "true"} if filters["aabne"] else {})
+    result = await web_of(request).services.call("registry", "GET", "/api/v1/registrations", session.token,
+                                                 params=params)
+    if not result.ok:
+        return refused(request, result, what="grundregistreringen")
+    return render(request, "registration.html", title="Grundregistrering", status=status, registration=None,
+                  registrations=result.body, filters=filters, errors=errors, values=values)
 
 
 @router.post("/registrering")
@@ -131,9 +148,9 @@ async def registration_find(request: Request) -> Response:
     try:
         concern_id = UUID(value)
     except ValueError:
-        return render(request, "registration.html", title="Grundregistrering", status=422, registration=None,
-                      values={"concern_id": value},
-                      errors={"concern_id": "Skriv henvendelsens id (36 tegn, fx fra sagen eller brevet)."})
+        return await _registrations(request, session, {"maaned": "", "aabne": False}, {"concern_id": value},
+                                    {"concern_id": "Skriv henvendelsens id (36 tegn, fx fra sagen eller brevet)."},
+                                    status=422)
     return redirect(f"/registrering/{concern_id}")
 
 
