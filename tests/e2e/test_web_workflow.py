@@ -312,7 +312,9 @@ def test_a_concern_through_the_whole_workflow(sign_in):
         refusal = other.page.locator(".refusal").inner_text()
         assert "Du har ikke adgang: " in refusal, user
         reason = refusal.split("Du har ikke adgang: ", 1)[1].strip()
-        assert len(reason) > 10, (user, reason)
+        # The policy's own reason, in Danish: only these roles may read a case.
+        assert reason.startswith("Kun Ledelse, Politiets koordinator, SSP-koordinator har adgang"), (user, reason)
+        assert other.page.locator('.refusal [lang="en"]').count() == 0, user
         assert "Åse" not in other.page.content()
         other.shot(shot)
 

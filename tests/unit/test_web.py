@@ -189,14 +189,38 @@ def test_a_form_without_the_sessions_csrf_token_is_refused(app_client):
     assert response.status_code == 400 and "Formularen er udløbet" in response.text
 
 
-def test_a_refusal_shows_the_policys_reason_in_danish_framing(app_client):
+def test_a_refusal_shows_the_policys_reason_in_danish(app_client):
     client, answers = app_client
     sign_in(client, "network_member")
     answers[("GET", r"/api/v1/cases/[0-9a-f-]+")] = ApiResult(
-        403, {"detail": {"reasons": ["role 'network_member' may not perform 'case.read'"]}})
+        403, {"detail": {"reasons": ["role 'network_member' may not perform 'case.read'",
+                                     "a reason nobody has translated"]}})
     page = client.get("/sager/7a0c3c5e-4a57-4a3f-9d1e-1f2f3a4b5c6d")
     assert page.status_code == 403
-    assert "Du har ikke adgang: <span lang=\"en\">role &#39;network_member&#39; may not perform" in page.text
+    assert "Du har ikke adgang: Rollen Medlem af Infohus Netværk giver ikke adgang til dette (case.read)." in page.text
+    assert 'Du har ikke adgang: <span lang="en">a reason nobody has translated</span>' in page.text
+
+
+@pytest.mark.parametrize(("reason", "danish"), [
+    ("'case.read' is allowed only for: leadership, police_coordinator, ssp_coordinator",
+     "kun Ledelse, Politiets koordinator, SSP-koordinator har adgang til dette (case.read)."),
+    ("'registration.list' is allowed only for: leadership, registration_coordinator; the basic registration is "
+     "readable only by the two designated registration coordinators and leadership (LEGAL.md §1 rule 10, §8)",
+     "kun Ledelse, Registreringsansvarlig har adgang til dette (registration.list)."),
+    ("subject belongs to municipality 851, the case to 820",
+     "du hører til Aalborg Kommune, men sagen hører til Vesthimmerland Kommune."),
+    ("subject belongs to authority employment_education, the enrichment_request to social_services_u18",
+     "du hører til Beskæftigelse og uddannelse (jobcenter), men forespørgslen hører til "
+     "Socialforvaltningen, børn og unge under 18."),
+    ("role 'network_member' never handles personal data, and 'case.read' does",
+     "rollen Medlem af Infohus Netværk må aldrig behandle personoplysninger, og det gør dette (case.read)."),
+    ("a second person must sign off: the decision's decided_by is the subject itself (u-ssp-820)",
+     "en anden person skal godkende: du har selv anmodet om eller truffet beslutningen."),
+])
+def test_the_access_policys_reasons_read_in_danish(reason, danish):
+    from infohus_web.messages import reason_da
+
+    assert reason_da(reason) == danish
 
 
 def test_a_422_puts_the_danish_message_next_to_the_field(app_client):

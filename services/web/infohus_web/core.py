@@ -19,6 +19,7 @@ from infohus_platform import correlation
 
 from . import labels
 from .client import ApiResult, Services
+from .messages import reason_html
 from .oidc import OidcClient
 from .sessions import COOKIE, Session, SessionStore
 from .settings import WebSettings
@@ -71,7 +72,7 @@ def make_web(settings: WebSettings) -> Web:
     env.filters["d"] = format_date
     env.filters["dts"] = lambda value: format_datetime(value, seconds=True)
     env.filters["short"] = lambda value: str(value or "")[:8]
-    env.globals.update(L=labels.ALL, label=labels.label, action_label=labels.action_label,
+    env.globals.update(L=labels.ALL, label=labels.label, action_label=labels.action_label, reason_text=reason_html,
                        municipality_name=municipality_name,
                        fid=lambda name: str(name).replace(".", "-").replace("_", "-"))
     return Web(

@@ -9,6 +9,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from markupsafe import Markup
+
+from infohus_contracts.municipalities import municipality_name, police_districts
+
+from . import labels
+
 # Known reasons (substrings of the services' messages) -> Danish.
 _REASONS: list[tuple[str, str]] = [
     ("must be 10 digits", "CPR-nummeret skal være 10 cifre (DDMMÅÅXXXX)."),
@@ -114,3 +120,78 @@ def refusal_reasons(body: Any) -> list[str]:
     if isinstance(detail, str) and detail:
         return [detail]
     return ["politikken gav ingen begrundelse"]
+
+
+# --- the access policy's reasons (infohus/access/decision) in Danish -------------------------------
+# The policy answers in English for the APIs, logs and compliance staff; people at work read Danish.
+# A reason that matches none of these is shown in English, marked as such.
+
+_SCOPES = {"municipality": "kommune", "police district": "politikreds", "authority": "myndighed",
+           "municipality_code": "kommune", "police_district": "politikreds"}
+_THINGS = {"case": "sagen", "registration": "grundregistreringen", "enrichment_request": "forespørgslen",
+           "statistics": "statistikken", "meeting": "mødet", "subject_access": "indsigten",
+           "processing_log": "behandlingsloggen", "decision": "beslutningen", "notification": "underretningen"}
+
+
+def _role(code: str) -> str:
+    return labels.label(labels.ROLES, code)
+
+
+def _roles(codes: str) -> str:
+    return ", ".join(_role(code.strip()) for code in codes.split(","))
+
+
+def _scope_value(scope: str, value: str) -> str:
+    if scope == "municipality":
+        name = municipality_name(value)
+        return f"{name} Kommune" if name else value
+    if scope == "police district":
+        return police_districts().get(value, {}).get("name", value)
+    if scope == "authority":
+        return labels.label(labels.AUTHORITIES, value)
+    return value
+
+
+def _thing(code: str) -> str:
+    return _THINGS.get(code, "oplysningerne")
+
+
+_ACCESS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"^role '(\w+)' may not perform '([\w.]+)'$"),
+     lambda m: f"rollen {_role(m[1])} giver ikke adgang til dette ({m[2]})."),
+    (re.compile(r"^'([\w.]+)' is allowed only for: ([\w, ]+?)(?:; (.*))?$"),
+     lambda m: f"kun {_roles(m[2])} har adgang til dette ({m[1]})."),
+    (re.compile(r"^subject belongs to ([\w ]+?) (\S+), the (\w+) to (\S+)$"),
+     lambda m: f"du hører til {_scope_value(m[1], m[2])}, men {_thing(m[3])} hører til "
+               f"{_scope_value(m[1], m[4])}."),
+    (re.compile(r"^role '(\w+)' acts only within its own ([\w ]+), but the subject has no \w+$"),
+     lambda m: f"rollen {_role(m[1])} gælder kun i egen {_SCOPES.get(m[2], m[2])}, og dit login angiver ingen."),
+    (re.compile(r"^the (\w+) has no (\w+); role '(\w+)' acts only within its own ([\w ]+)$"),
+     lambda m: f"{_thing(m[1]).capitalize()} er ikke knyttet til en {_SCOPES.get(m[2], m[2])}, og rollen "
+               f"{_role(m[3])} gælder kun i egen {_SCOPES.get(m[4], m[4])}."),
+    (re.compile(r"^role '(\w+)' never handles personal data, and '([\w.]+)' does$"),
+     lambda m: f"rollen {_role(m[1])} må aldrig behandle personoplysninger, og det gør dette ({m[2]})."),
+    (re.compile(r"^a second person must sign off: "),
+     lambda m: "en anden person skal godkende: du har selv anmodet om eller truffet beslutningen."),
+    (re.compile(r"^a subject may not hold both a (\w+) role and a (\w+) role"),
+     lambda m: "samme login må ikke have både en rolle i netværket og en rolle i sagsbehandlingen."),
+    (re.compile(r"^subject has no roles$"), lambda m: "dit login har ingen roller."),
+    (re.compile(r"^subject has no known role"), lambda m: "dit login har ingen rolle, platformen kender."),
+]
+
+
+def reason_da(reason: str) -> str | None:
+    """The Danish sentence for one of the access policy's reasons, or None when it is not one we know."""
+    for pattern, render in _ACCESS:
+        match = pattern.match(reason)
+        if match:
+            return render(match)
+    return None
+
+
+def reason_html(reason: str) -> Markup:
+    """A refusal reason for a page: in Danish when known, else the policy's English marked ``lang="en"``."""
+    danish = reason_da(reason)
+    if danish is not None:
+        return Markup("{}").format(danish[0].upper() + danish[1:])
+    return Markup('<span lang="en">{}</span>').format(reason)
