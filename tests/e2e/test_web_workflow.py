@@ -347,6 +347,12 @@ def test_a_concern_through_the_whole_workflow(sign_in):
     access = dpo.page.locator("#indsigt").inner_text()
     assert "1 henvendelse om personen" in access and "Sanne Sørensen" in access and "Anmelder" in access
     dpo.shot("18-compliance-indsigt")
+    with dpo.page.expect_download() as download:
+        dpo.page.get_by_role("button", name="Hent udtræk (JSON)").click()
+    assert download.value.suggested_filename == "indsigt-art15.json"
+    export = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert len(export["concern_ids"]) == 1 and "Åse Ærøskøbing-Jørgensen" in json.dumps(export, ensure_ascii=False)
+    assert dpo.page.locator(".busy").count() == 0  # a download is not "work in progress" on the page
 
 
 def leader_concern_id(leader: User, case_path: str) -> str:

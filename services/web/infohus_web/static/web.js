@@ -17,6 +17,28 @@
     sync();
   });
 
+  // Long work (an art. 15 export, a statistics period): say that the server is working, and keep a
+  // second click from sending the form again. A download does not leave the page, so it is left out.
+  document.querySelectorAll("form[method=post]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var submitter = event.submitter;
+      if (submitter && submitter.hasAttribute("data-download")) { return; }
+      if (form.getAttribute("aria-busy") === "true") { event.preventDefault(); return; }
+      form.setAttribute("aria-busy", "true");
+      var status = document.createElement("p");
+      status.className = "busy";
+      status.setAttribute("role", "status");
+      status.textContent = "Arbejder …";
+      (form.querySelector(".actions") || form).appendChild(status);
+    });
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[aria-busy=true]").forEach(function (form) {
+      form.removeAttribute("aria-busy");
+      form.querySelectorAll(".busy").forEach(function (el) { el.remove(); });
+    });
+  });
+
   // Receipt page: open the case as soon as assessment has created it.
   var waiting = document.querySelector("[data-wait-case]");
   if (waiting) {
