@@ -1,6 +1,8 @@
 """The Infohus Kommune workflow over the real broker, OPA and PostgreSQL, with Danish sample data."""
 
+import json
 from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 
@@ -287,3 +289,17 @@ def test_the_case_list_names_each_person_and_logs_each_listed_read(api, stack):
     rows = query(stack, "assessment", "SELECT actor, data_classes FROM processing_log "
                                       "WHERE subject_ref = $1 AND action = 'case.list'", case["concern_id"])
     assert rows and all("identity" in str(r["data_classes"]) for r in rows)
+
+
+def test_the_necessity_reason_reaches_the_decision_but_not_opas_decision_log(api, policy_server):
+    case = upheld_case(api, age=15)
+    necessity = f"Mor har fortalt om Åses onkel (markør {uuid4().hex}); vi skal vide, om familien har en sag."
+    response = api["assessment"].post(f"/api/v1/cases/{case['case_id']}/enrichment-requests", headers=SSP, json={
+        "authority": "social_services_u18", "purpose": "prevention", "necessity_reason": necessity,
+        "deadline": (date.today() + timedelta(days=10)).isoformat()})
+    assert response.status_code == 201, response.text
+    decision_id = response.json()["share_decision_id"]
+    logged = eventually(lambda: [json.loads(line) for line in policy_server.log_path.read_text().splitlines()
+                                 if decision_id in line and '"Decision Log"' in line])
+    assert logged[0]["erased"] == ["/input/necessity_reason"] and "necessity_reason" not in logged[0]["input"]
+    assert necessity.split("(")[1][:40] not in policy_server.log_path.read_text()

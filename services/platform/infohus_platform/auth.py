@@ -38,7 +38,8 @@ class Principal(BaseModel):
     authority: str | None = None
 
     def as_policy_subject(self) -> dict[str, Any]:
-        return self.model_dump()
+        # A display name decides nothing; left out, it is not in OPA's decision log either.
+        return self.model_dump(exclude={"name"})
 
 
 class TokenVerifier:
