@@ -51,6 +51,14 @@ def test_only_compliance_staff_may_preview_and_read_the_log(api):
     refused = api["registry"].get("/api/v1/processing-log", params={"subject_ref": concern_id},
                                   headers=bearer("ssp_coordinator"))
     assert refused.status_code == 403
+    # A shared identity provider may vouch for another municipality's DPO: this instance's log is not theirs.
+    neighbour = bearer("compliance_officer", sub="u-dpo-851", municipality_code="851", org="kommune-851")
+    for service in ("intake", "registry", "notify"):
+        foreign = api[service].get("/api/v1/processing-log", params={"subject_ref": concern_id}, headers=neighbour)
+        assert foreign.status_code == 403, (service, foreign.text)
+        assert "subject belongs to controller kommune-851" in str(foreign.json()["detail"]["reasons"])
+    export = api["intake"].post("/api/v1/subject-access", json={"concern_ids": [concern_id]}, headers=neighbour)
+    assert export.status_code == 403
 
 
 def test_the_preview_cli(api, stack):

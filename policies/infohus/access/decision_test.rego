@@ -19,6 +19,7 @@ base := {
 	"action": "case.read",
 	"resource": {
 		"type": "case",
+		"org": "kommune-820",
 		"municipality_code": "820",
 		"police_district": "nordjylland",
 		"authority": "social_services_u18",
@@ -278,8 +279,8 @@ test_malformed_resource_is_denied if {
 }
 
 test_null_resource_is_treated_as_absent if {
-	allowed(as_role("admin", "schedules.run"))
-	d := access.decision with input as {"subject": {"user_id": "ops-1", "roles": ["admin"]}, "action": "schedules.run", "resource": null}
+	allowed(as_role("partner_system", "partner.events.read"))
+	d := access.decision with input as {"subject": {"user_id": "partner-1", "roles": ["partner_system"]}, "action": "partner.events.read", "resource": null}
 	d.allow == true
 }
 
@@ -616,9 +617,24 @@ test_notifications_and_deliveries if {
 	denied_with(as_role("network_member", "delivery.read"), "role 'network_member' may not perform 'delivery.read'")
 }
 
-test_compliance_officer_is_not_bound_to_a_municipality if {
+other_controller := {"resource": {"org": "kommune-851"}}
+
+test_compliance_officer_acts_for_its_controller_not_a_municipality if {
 	allowed(object.union(as_role("compliance_officer", "processing_log.export"), res_851))
 	allowed(object.union(as_role("compliance_officer", "retention.read"), res_other_district))
+	denied_with(
+		object.union(as_role("compliance_officer", "processing_log.read"), other_controller),
+		"subject belongs to controller kommune-820, the case to kommune-851",
+	)
+}
+
+test_operations_act_only_for_their_own_controller if {
+	allowed(as_role("admin", "schedules.run"))
+	denied_with(object.union(as_role("admin", "schedules.run"), other_controller), "subject belongs to controller kommune-820")
+	denied_with(
+		object.union(as_role("admin", "processing_log.verify"), {"resource": {"org": null}}),
+		"the case has no org; role 'admin' acts only within its own controller",
+	)
 }
 
 test_compliance_actions_are_for_compliance_officers_only if {

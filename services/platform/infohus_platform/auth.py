@@ -111,7 +111,10 @@ class Guard:
     principal: Principal
 
     async def decide(self, action: str, resource: dict[str, Any] | None = None) -> AccessDecision:
-        input_data = {"subject": self.principal.as_policy_subject(), "action": action, "resource": resource or {}}
+        # Everything this instance holds belongs to its controller: roles scoped to a controller (compliance,
+        # operations) act only for their own, even when a shared identity provider vouches for others.
+        scoped = {"org": self.runtime.settings.infohus_org} | (resource or {})
+        input_data = {"subject": self.principal.as_policy_subject(), "action": action, "resource": scoped}
         try:
             answer = await self.runtime.policy.query(*ACCESS_DECISION, input_data)
         except PolicyUnavailable:

@@ -127,6 +127,7 @@ def refusal_reasons(body: Any) -> list[str]:
 # A reason that matches none of these is shown in English, marked as such.
 
 _SCOPES = {"municipality": "kommune", "police district": "politikreds", "authority": "myndighed",
+           "controller": "dataansvarlige myndighed",
            "municipality_code": "kommune", "police_district": "politikreds"}
 _THINGS = {"case": "sagen", "registration": "grundregistreringen", "enrichment_request": "forespørgslen",
            "statistics": "statistikken", "meeting": "mødet", "subject_access": "indsigten",
