@@ -298,3 +298,16 @@ def test_the_art_15_page_asks_every_service_and_offers_the_export_as_a_file(app_
     answers[("POST", "/api/v1/subject-access")] = ApiResult(403, {"detail": {"reasons": ["role may not export"]}})
     refused = client.post("/compliance/indsigt", data={"csrf": csrf, "cpr": "1403094321"})
     assert refused.status_code == 403 and "role may not export" in refused.text
+
+
+def test_an_unreachable_identity_provider_gets_a_danish_message_not_a_500():
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    app = create_app(WebSettings(infohus_env="production", oidc_jwks_url="https://login.kommune.invalid/jwks",
+                                 oidc_discovery_url="https://login.kommune.invalid/.well-known/openid-configuration"))
+    app.state.web.oidc.http = httpx.AsyncClient(transport=httpx.MockTransport(down))
+    with TestClient(app) as client:
+        page = client.get("/log-ind/start", follow_redirects=False)
+        assert page.status_code == 503 and "Identitetsudbyderen svarer ikke lige nu" in page.text
+        assert "Traceback" not in page.text
