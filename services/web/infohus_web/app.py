@@ -65,6 +65,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     for module in (auth, intake, cases, others):
         app.include_router(module.router)
     if settings.dev_login:
+        app.state.dev_idp_grants = {}
         app.include_router(devidp.router)
     _install_handlers(app)
     return app

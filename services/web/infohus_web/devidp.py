@@ -38,7 +38,9 @@ class Grant:
     expires_at: float
 
 
-_grants: dict[str, Grant] = {}
+def _grants(request: Request) -> dict[str, Grant]:
+    """Codes issued and not yet redeemed (``create_app`` gives each gateway its own)."""
+    return request.app.state.dev_idp_grants
 
 
 def _base(request: Request) -> str:
@@ -109,11 +111,11 @@ async def authorize(
         return _refusal(request, reason)
     if user not in DEMO_USERS:
         return redirect(f"{redirect_uri}?{urlencode({'error': 'access_denied', 'state': state})}")
-    now = time.time()
-    for code in [c for c, g in _grants.items() if g.expires_at < now]:
-        _grants.pop(code, None)
+    now, grants = time.time(), _grants(request)
+    for code in [c for c, g in grants.items() if g.expires_at < now]:
+        grants.pop(code, None)
     code = secrets.token_urlsafe(32)
-    _grants[code] = Grant(user, client_id, redirect_uri, nonce, code_challenge, now + CODE_SECONDS)
+    grants[code] = Grant(user, client_id, redirect_uri, nonce, code_challenge, now + CODE_SECONDS)
     return redirect(f"{redirect_uri}?{urlencode({'code': code, 'state': state})}")
 
 
@@ -123,7 +125,7 @@ async def token(
     grant_type: Annotated[str, Form()], code: Annotated[str, Form()], redirect_uri: Annotated[str, Form()],
     client_id: Annotated[str, Form()], code_verifier: Annotated[str, Form()],
 ) -> Response:
-    grant = _grants.pop(code, None)  # a code is used once
+    grant = _grants(request).pop(code, None)  # a code is used once
     if (grant_type != "authorization_code" or grant is None or grant.expires_at < time.time()
             or grant.client_id != client_id or grant.redirect_uri != redirect_uri
             or not hmac.compare_digest(pkce_challenge(code_verifier), grant.challenge)):
