@@ -149,9 +149,8 @@ async def list_cases(
         repository = CaseRepository(session)
         cases = (await repository.overdue(scope, date.today()) if overdue
                  else await repository.cases(scope, stage=stage, lead=lead, urgent=urgent))
-        for case in cases:
-            await guard.record(session, decision, "case.list", subject_ref=case.concern_id,
-                               data_classes=["identity", "process"])
+        await guard.record_each(session, decision, "case.list", [case.concern_id for case in cases],
+                                data_classes=["identity", "process"])
         await session.commit()
     return [summary(c) | {"person_name": json.loads(c.concern)["person"].get("name")} for c in cases]
 

@@ -161,13 +161,24 @@ class Guard:
         subject_ref: str | None = None,
         data_classes: list[str] | None = None,
     ) -> None:
-        if decision.allow and not decision.log_access:
+        await self.record_each(session, decision, action, [subject_ref], data_classes=data_classes)
+
+    async def record_each(
+        self,
+        session: Any,
+        decision: AccessDecision,
+        action: str,
+        subject_refs: list[str | None],
+        *,
+        data_classes: list[str] | None = None,
+    ) -> None:
+        """One log entry per subject, for a list or an export that shows several people."""
+        if (decision.allow and not decision.log_access) or not subject_refs:
             return
-        await processing_log.record(
-            session, actor=self.principal.user_id, actor_roles=self.principal.roles, action=action,
-            subject_ref=subject_ref, data_classes=data_classes or [], purpose=decision.purpose,
-            decision_id=decision.decision_id, outcome="allowed" if decision.allow else "denied",
-            is_postgres=self.runtime.db.is_postgres,
+        await processing_log.record_each(
+            session, subject_refs, actor=self.principal.user_id, actor_roles=self.principal.roles, action=action,
+            data_classes=data_classes or [], purpose=decision.purpose, decision_id=decision.decision_id,
+            outcome="allowed" if decision.allow else "denied", is_postgres=self.runtime.db.is_postgres,
         )
 
 

@@ -8,6 +8,7 @@ last sequence number and hash, so a changed, inserted or deleted entry is found 
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -96,6 +97,26 @@ async def record(
     is_postgres: bool = False,
 ) -> ProcessingLogEntry:
     """Append an entry in the caller's transaction (the head row serialises writers)."""
+    [entry] = await record_each(session, [subject_ref], actor=actor, action=action, purpose=purpose, outcome=outcome,
+                                actor_roles=actor_roles, data_classes=data_classes, decision_id=decision_id,
+                                is_postgres=is_postgres)
+    return entry
+
+
+async def record_each(
+    session: AsyncSession,
+    subject_refs: Sequence[str | None],
+    *,
+    actor: str,
+    action: str,
+    purpose: str,
+    outcome: str = "allowed",
+    actor_roles: list[str] | None = None,
+    data_classes: list[str] | None = None,
+    decision_id: str | None = None,
+    is_postgres: bool = False,
+) -> list[ProcessingLogEntry]:
+    """One entry per subject (a list view reads many people), chained under one lock of the head row."""
     query = select(ProcessingLogHead).where(ProcessingLogHead.id == 1)
     if is_postgres:
         query = query.with_for_update()
@@ -103,15 +124,18 @@ async def record(
     if head is None:
         head = ProcessingLogHead()
         session.add(head)
-    entry = ProcessingLogEntry(
-        seq=head.seq + 1, at=datetime.now(UTC), actor=actor, actor_roles=actor_roles or [],
-        action=action, subject_ref=subject_ref, data_classes=sorted(data_classes or []), purpose=purpose,
-        decision_id=decision_id, outcome=outcome, prev_hash=head.hash, hash="",
-    )
-    entry.hash = entry_hash(head.hash, entry)
-    head.seq, head.hash = entry.seq, entry.hash
-    session.add(entry)
-    return entry
+    at, entries = datetime.now(UTC), []
+    for subject_ref in subject_refs:
+        entry = ProcessingLogEntry(
+            seq=head.seq + 1, at=at, actor=actor, actor_roles=actor_roles or [], action=action,
+            subject_ref=subject_ref, data_classes=sorted(data_classes or []), purpose=purpose,
+            decision_id=decision_id, outcome=outcome, prev_hash=head.hash, hash="",
+        )
+        entry.hash = entry_hash(head.hash, entry)
+        head.seq, head.hash = entry.seq, entry.hash
+        entries.append(entry)
+    session.add_all(entries)
+    return entries
 
 
 async def ensure_head(session: AsyncSession) -> None:

@@ -84,10 +84,9 @@ def subject_access_router(collect: Collect, find_by_cpr: FindByCpr | None = None
             log_rows = (await session.exec(select(entry).where(col(entry.subject_ref).in_(concern_ids))
                                            .order_by(col(entry.seq)))).all() if concern_ids else []
             # The export itself is a read of each concern's data: logged per concern, after the rows it reports.
-            for concern_id in concern_ids:
-                await guard.record(session, decision, "processing_log.export", subject_ref=concern_id,
-                                   data_classes=sorted({f["data_class"] for r in records for f in r["fields"].values()
-                                                        if f["data_class"]}) or ["process"])
+            await guard.record_each(session, decision, "processing_log.export", list(concern_ids),
+                                    data_classes=sorted({f["data_class"] for r in records for f in r["fields"].values()
+                                                         if f["data_class"]}) or ["process"])
             await session.commit()
         withheld = await exemptions(runtime, {f["data_class"] for r in records for f in r["fields"].values()
                                               if f["data_class"]})
