@@ -102,3 +102,19 @@ def test_end_to_end_latency(api, stack, infra_env):
 
     measured = [one() for _ in range(20)]
     record("concern_to_registration_end_to_end", measured, "raw_kafka_produce_consume", baseline)
+
+
+def test_case_list_latency(api):
+    """The case list names each person, so every listed case is a processing-log entry of its own."""
+    code = "787"
+    coordinator = bearer("ssp_coordinator", municipality_code=code, org=f"kommune-{code}")
+    for _ in range(200):
+        submit_concern(api, samples.concern(municipality_code=code))
+    deadline = time.monotonic() + 120
+    while len(api["assessment"].get("/api/v1/cases", headers=coordinator).json()) < 200:
+        assert time.monotonic() < deadline, "the 200 cases were not opened in time"
+        time.sleep(1)
+    baseline = timed(lambda: api["assessment"].get("/api/v1/cases", params={"stage": "closed"}, headers=coordinator),
+                     n=20)
+    measured = timed(lambda: api["assessment"].get("/api/v1/cases", headers=coordinator), n=20)
+    assert record("case_list_200", measured, "case_list_empty", baseline)["median_ms"] < 2000
