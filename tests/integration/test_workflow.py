@@ -289,6 +289,9 @@ def test_the_case_list_names_each_person_and_logs_each_listed_read(api, stack):
     rows = query(stack, "assessment", "SELECT actor, data_classes FROM processing_log "
                                       "WHERE subject_ref = $1 AND action = 'case.list'", case["concern_id"])
     assert rows and all("identity" in str(r["data_classes"]) for r in rows)
+    newest = api["assessment"].get("/api/v1/cases", params={"limit": 1}, headers=SSP).json()
+    assert len(newest) == 1
+    assert api["assessment"].get("/api/v1/cases", params={"limit": 0}, headers=SSP).status_code == 422
 
 
 def test_the_necessity_reason_reaches_the_decision_but_not_opas_decision_log(api, policy_server):

@@ -141,14 +141,15 @@ async def list_cases(
     runtime: RuntimeDep, guard: GuardDep,
     stage: str | None = None, lead: str | None = None, urgent: bool | None = None,
     overdue: Annotated[bool, Query(description="only cases whose follow-up is overdue")] = False,
+    limit: Annotated[int, Query(ge=1, le=1000, description="newest first (overdue: most overdue first)")] = 200,
 ) -> list[dict]:
     """The case list names each person, so every listed case is a logged read of its identity."""
     scope = visible_municipalities(guard.principal)
     decision = await guard.require("case.list", resource("case", scope[0] if scope else None), log_now=False)
     async with runtime.db.session() as session:
         repository = CaseRepository(session)
-        cases = (await repository.overdue(scope, date.today()) if overdue
-                 else await repository.cases(scope, stage=stage, lead=lead, urgent=urgent))
+        cases = (await repository.overdue(scope, date.today(), limit) if overdue
+                 else await repository.cases(scope, stage=stage, lead=lead, urgent=urgent, limit=limit))
         await guard.record_each(session, decision, "case.list", [case.concern_id for case in cases],
                                 data_classes=["identity", "process"])
         await session.commit()

@@ -250,8 +250,8 @@ class CaseRepository:
         return (await self.session.exec(select(Case).where(Case.concern_id == concern_id))).first()
 
     async def cases(self, municipality_codes: list[str] | None, *, stage: str | None = None, lead: str | None = None,
-                    open_only: bool = False, urgent: bool | None = None) -> list[Case]:
-        query = select(Case).order_by(col(Case.opened_at).desc())
+                    open_only: bool = False, urgent: bool | None = None, limit: int | None = None) -> list[Case]:
+        query = select(Case).order_by(col(Case.opened_at).desc()).limit(limit)
         if municipality_codes is not None:
             query = query.where(col(Case.municipality_code).in_(municipality_codes))
         if stage:
@@ -301,12 +301,12 @@ class CaseRepository:
         query = select(FollowUp).where(FollowUp.case_id == case_id).order_by(col(FollowUp.recorded_at))
         return list((await self.session.exec(query)).all())
 
-    async def overdue(self, municipality_codes: list[str] | None, as_of: date) -> list[Case]:
+    async def overdue(self, municipality_codes: list[str] | None, as_of: date, limit: int | None = None) -> list[Case]:
         query = select(Case).where(Case.stage != "closed", col(Case.next_follow_up).is_not(None),
                                    col(Case.next_follow_up) < as_of)
         if municipality_codes is not None:
             query = query.where(col(Case.municipality_code).in_(municipality_codes))
-        return list((await self.session.exec(query.order_by(col(Case.next_follow_up)))).all())
+        return list((await self.session.exec(query.order_by(col(Case.next_follow_up)).limit(limit))).all())
 
     async def open_cases_with_birth_date(self) -> list[Case]:
         query = select(Case).where(Case.stage != "closed", col(Case.birth_date).is_not(None))
