@@ -311,3 +311,14 @@ def test_an_unreachable_identity_provider_gets_a_danish_message_not_a_500():
         page = client.get("/log-ind/start", follow_redirects=False)
         assert page.status_code == 503 and "Identitetsudbyderen svarer ikke lige nu" in page.text
         assert "Traceback" not in page.text
+
+
+def test_cancelling_at_the_provider_brings_the_person_back_with_a_danish_message(app_client):
+    client, _ = app_client
+    location = client.get("/log-ind/start", follow_redirects=False).headers["location"]
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', client.get(location).text))
+    back = client.post("/dev-idp/authorize", data=hidden | {"user": ""}, follow_redirects=False)
+    assert "error=access_denied" in back.headers["location"]
+    page = client.get(back.headers["location"])
+    assert page.status_code == 400 and "Log-ind blev afbrudt hos identitetsudbyderen" in page.text
+    assert client.get("/sager", follow_redirects=False).headers["location"] == "/log-ind"
