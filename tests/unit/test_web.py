@@ -322,3 +322,19 @@ def test_cancelling_at_the_provider_brings_the_person_back_with_a_danish_message
     page = client.get(back.headers["location"])
     assert page.status_code == 400 and "Log-ind blev afbrudt hos identitetsudbyderen" in page.text
     assert client.get("/sager", follow_redirects=False).headers["location"] == "/log-ind"
+
+
+def test_an_unexpected_error_is_a_danish_page_with_a_correlation_id_and_no_traceback(app_client, capsys):
+    client, _ = app_client
+
+    async def broken() -> None:
+        raise RuntimeError("Åse Jørgensen 0101104234")  # what a careless exception might carry
+
+    client.app.add_api_route("/i-stykker", broken)
+    client.app.middleware_stack = client.app.build_middleware_stack()
+    page = client.get("/i-stykker", headers={"x-correlation-id": "test-123"})
+    assert page.status_code == 500 and "Noget gik galt" in page.text and "Intet er gemt" in page.text
+    assert page.headers["x-correlation-id"] == "test-123" and page.headers["cache-control"] == "no-store"
+    assert "0101104234" not in page.text and "Traceback" not in page.text
+    logged = capsys.readouterr().out
+    assert "RuntimeError" in logged and "0101104234" not in logged and "Åse" not in logged

@@ -3,6 +3,7 @@
 import logging
 import sys
 import time
+from collections.abc import Callable
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -62,12 +63,30 @@ class Metrics:
         )
 
 
-class HttpMiddleware:
-    """Correlation id and request metrics for every HTTP request (pure ASGI, no body access)."""
+Headers = list[tuple[bytes, bytes]]
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+
+class HttpMiddleware:
+    """Correlation id, request metrics and a traceback-free 500 for every HTTP request (pure ASGI).
+
+    The services use it as it is; the web gateway adds its page headers and an HTML error page.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        requests: Counter,
+        latency: Histogram,
+        error_page: tuple[bytes, bytes] = (b"application/json", b'{"detail":"internal error"}'),
+        extra_headers: Callable[[Scope, float], Headers] | None = None,
+        measured: Callable[[str], bool] = lambda path: True,
+    ) -> None:
         self.app = app
-        self.metrics = metrics
+        self.requests, self.latency = requests, latency  # labelled (route, method, status) and (route, method)
+        self.error_page = error_page
+        self.extra_headers = extra_headers
+        self.measured = measured
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,7 +103,10 @@ class HttpMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
-                message.setdefault("headers", []).append((b"x-correlation-id", correlation.current().encode()))
+                added = [(b"x-correlation-id", correlation.current().encode())]
+                if self.extra_headers is not None:
+                    added += self.extra_headers(scope, (time.perf_counter() - started) * 1000)
+                message.setdefault("headers", []).extend(added)
             await send(message)
 
         try:
@@ -94,13 +116,13 @@ class HttpMiddleware:
             structlog.get_logger(__name__).error("unhandled error", error=type(exc).__name__,
                                                  route=getattr(scope.get("route"), "path", "unmatched"))
             if not response_started:
-                body = b'{"detail":"internal error"}'
+                content_type, body = self.error_page
                 await send_wrapper({"type": "http.response.start", "status": 500,
-                                    "headers": [(b"content-type", b"application/json"),
+                                    "headers": [(b"content-type", content_type),
                                                 (b"content-length", str(len(body)).encode())]})
                 await send({"type": "http.response.body", "body": body})
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            self.metrics.http_requests.labels(template, scope["method"], str(status)).inc()
-            self.metrics.http_latency.labels(template, scope["method"]).observe(time.perf_counter() - started)
+            if self.measured(scope.get("path", "")):
+                route = getattr(scope.get("route"), "path", "unmatched")
+                self.requests.labels(route, scope["method"], str(status)).inc()
+                self.latency.labels(route, scope["method"]).observe(time.perf_counter() - started)

@@ -92,7 +92,7 @@ def build_app(
     app = FastAPI(title=title, lifespan=lifespan, version="1.0.0")
     app.state.runtime = runtime
     app.state.token_verifier = TokenVerifier(jwks_location(settings), settings.oidc_issuer, settings.oidc_audience)
-    app.add_middleware(HttpMiddleware, metrics=metrics)
+    app.add_middleware(HttpMiddleware, requests=metrics.http_requests, latency=metrics.http_latency)
     _install_error_handlers(app)
     app.include_router(_health_router(runtime))
     app.include_router(processing_log_router())

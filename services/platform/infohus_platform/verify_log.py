@@ -10,9 +10,6 @@ from .processing_log import verify
 
 
 async def verify_services() -> int:
-    import importlib
-
-
     failures = 0
     for name in ("intake", "assessment", "registry", "network", "notify"):
         settings = importlib.import_module(f"infohus_{name}.settings")

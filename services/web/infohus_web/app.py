@@ -20,7 +20,16 @@ from infohus_platform.observability import configure_logging
 
 from . import auth, cases, devidp, intake, others
 from .client import SignedOut
-from .core import FormExpired, LoginRequired, PageMiddleware, make_web, redirect, render, session_of, web_of
+from .core import (
+    FormExpired,
+    LoginRequired,
+    add_page_middleware,
+    make_web,
+    redirect,
+    render,
+    session_of,
+    web_of,
+)
 from .sessions import COOKIE
 from .settings import SERVICE_NAMES, WebSettings
 
@@ -43,7 +52,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app = FastAPI(title="Infohus web", lifespan=lifespan, version="1.0.0", docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.web = web
-    app.add_middleware(PageMiddleware, web=web)
+    add_page_middleware(app, web)
     app.mount("/static", StaticFiles(directory=str(files("infohus_web").joinpath("static"))), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -7,15 +7,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-import structlog
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.datastructures import FormData
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from infohus_contracts.municipalities import municipality_name, police_districts
-from infohus_platform import correlation
+from infohus_platform.observability import HttpMiddleware
 
 from . import labels
 from .client import ApiResult, Services
@@ -200,64 +199,29 @@ ERROR_PAGE = """<!doctype html><html lang="da"><head><meta charset="utf-8"><titl
 bliver ved.</p></div><p><a href="/">Til forsiden</a></p></main></body></html>"""
 
 
-class PageMiddleware:
-    """Timing (Prometheus and ``Server-Timing``), correlation id and security headers on every response."""
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
-    CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
-    def __init__(self, app: ASGIApp, web: Web) -> None:
-        self.app = app
-        self.web = web
+def _is_page(path: str) -> bool:
+    return not path.startswith("/static/")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        correlation.bind(correlation.sanitize(headers.get(b"x-correlation-id", b"").decode("latin-1")))
-        started = time.perf_counter()
-        status = 500
 
-        async def send_wrapper(message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                elapsed_ms = (time.perf_counter() - started) * 1000
-                extra = [
-                    (b"server-timing", f"app;dur={elapsed_ms:.1f}".encode()),
-                    (b"x-correlation-id", correlation.current().encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
-                ]
-                path = scope.get("path", "")
-                if not path.startswith("/static/"):
-                    extra += [(b"content-security-policy", self.CSP.encode()), (b"cache-control", b"no-store")]
-                message.setdefault("headers", []).extend(extra)
-            await send(message)
+def page_headers(scope: Scope, elapsed_ms: float) -> list[tuple[bytes, bytes]]:
+    """``Server-Timing`` and the security headers; pages (not static files) are never cached."""
+    headers = [
+        (b"server-timing", f"app;dur={elapsed_ms:.1f}".encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+    ]
+    if _is_page(scope.get("path", "")):
+        headers += [(b"content-security-policy", CSP.encode()), (b"cache-control", b"no-store")]
+    return headers
 
-        response_started = False
 
-        async def tracked(message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send_wrapper(message)
-
-        try:
-            await self.app(scope, receive, tracked)
-        except Exception as exc:
-            # No traceback in the log: its frames may hold personal data. The type and the route only.
-            structlog.get_logger(__name__).error("unhandled error", error=type(exc).__name__,
-                                                 route=getattr(scope.get("route"), "path", "unmatched"))
-            if not response_started:
-                body = ERROR_PAGE.encode()
-                await send_wrapper({"type": "http.response.start", "status": 500,
-                                    "headers": [(b"content-type", b"text/html; charset=utf-8"),
-                                                (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
-        finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            if not scope.get("path", "").startswith("/static/"):
-                self.web.page_seconds.labels(route, scope["method"]).observe(time.perf_counter() - started)
-                self.web.requests.labels(route, scope["method"], str(status)).inc()
+def add_page_middleware(app: Any, web: Web) -> None:
+    """The platform's HTTP middleware with the gateway's page headers, metrics and Danish error page."""
+    app.add_middleware(HttpMiddleware, requests=web.requests, latency=web.page_seconds,
+                       error_page=(b"text/html; charset=utf-8", ERROR_PAGE.encode()),
+                       extra_headers=page_headers, measured=_is_page)
