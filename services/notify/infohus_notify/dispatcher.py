@@ -21,7 +21,7 @@ from infohus_contracts.classes import DataClass
 from infohus_contracts.municipalities import municipality_name
 from infohus_contracts.notifications import AddressingError, SealedAddressing, open_addressing
 from infohus_platform import processing_log
-from infohus_platform.messaging import utcnow
+from infohus_platform.messaging import WakeableLoop, utcnow
 from infohus_platform.policy import PolicyUnavailable, ShareDecision
 from infohus_platform.runtime import Runtime
 
@@ -89,7 +89,7 @@ class ConfigCache:
         return value
 
 
-class Dispatcher:
+class Dispatcher(WakeableLoop):
     def __init__(self, runtime: Runtime, ctx: Context, templates: Templates, digital_post: DigitalPostAdapter,
                  partner_publishers: dict[str, DefaultPublisher]) -> None:
         self.runtime = runtime
@@ -102,20 +102,12 @@ class Dispatcher:
         self.partner_publishers = partner_publishers
         self.metrics = DeliveryMetrics(runtime.metrics.registry)
         self.config = ConfigCache(runtime)
-        self._wake = asyncio.Event()
-        self._stopping = False
+        super().__init__()
         self._slots = asyncio.Semaphore(ctx.settings.notify_dispatch_concurrency)
         self._inflight: set[asyncio.Task] = set()
         self._last_review = 0.0
 
     # -- loop ---------------------------------------------------------------------------------
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
 
     async def run(self) -> None:
         await self.webhooks.start()
@@ -128,11 +120,7 @@ class Dispatcher:
                         continue
                 except Exception as exc:  # database away: keep everything, try again
                     log.warning("dispatcher pass failed, retrying", error=type(exc).__name__)
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.settings.notify_dispatch_poll_seconds)
-                except TimeoutError:
-                    pass
+                await self.idle(self.settings.notify_dispatch_poll_seconds)
         finally:
             for task in list(self._inflight):
                 task.cancel()
@@ -165,7 +153,7 @@ class Dispatcher:
 
     def _done(self, task: asyncio.Task) -> None:
         self._inflight.discard(task)
-        self._wake.set()
+        self.wake()
 
     async def _guarded(self, delivery_id: str) -> None:
         async with self._slots:

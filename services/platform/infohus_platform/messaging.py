@@ -146,7 +146,30 @@ async def consume_once(session: AsyncSession, event_id: str, topic: str) -> bool
     return True
 
 
-class OutboxRelay:
+class WakeableLoop:
+    """A background loop that works until there is nothing to do, then sleeps until woken (new work was
+    committed) or its poll interval passes. The outbox relay and notify's dispatcher are both this."""
+
+    def __init__(self) -> None:
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def idle(self, seconds: float) -> None:
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+
+class OutboxRelay(WakeableLoop):
     """Publishes staged events in order, each only after OPA allowed the share."""
 
     def __init__(
@@ -164,15 +187,7 @@ class OutboxRelay:
         self.policy = policy
         self.metrics = metrics
         self.broker_ready = broker_ready
-        self._wake = asyncio.Event()
-        self._stopping = False
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
+        super().__init__()
 
     async def run(self) -> None:
         backoff = self.settings.outbox_poll_seconds
@@ -189,11 +204,7 @@ class OutboxRelay:
             except Exception as exc:  # broker or database trouble: keep the events, try again
                 log.warning("outbox relay failed, retrying", extra={"error": type(exc).__name__})
                 backoff = min(backoff * 2, 10.0)
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
-            except TimeoutError:
-                pass
+            await self.idle(backoff)
 
     async def relay_batch(self, limit: int = 200) -> int:
         """Ask OPA about and publish the oldest pending events; returns how many were handled."""
