@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 import samples
@@ -137,7 +138,17 @@ class User:
         self.record()
 
     def record(self) -> None:
-        self.timings.append(self.page.evaluate(NAV_TIMING))
+        # A page may move on by itself (the receipt opens the case once it exists): time the page it
+        # lands on.
+        for _ in range(5):
+            try:
+                self.timings.append(self.page.evaluate(NAV_TIMING))
+                return
+            except PlaywrightError as exc:
+                if "Execution context was destroyed" not in str(exc):
+                    raise
+                self.page.wait_for_load_state()
+        raise AssertionError("the page kept navigating")
 
     def shot(self, name: str) -> None:
         """A screenshot of the page, after checking the accessibility basics on it."""

@@ -51,7 +51,7 @@ async def test_the_network_quarantines_case_data_without_copying_it(api, stack, 
     await produce(bootstrap, topic, json.dumps(leak).encode(), ce_headers("dk.infohus.network.aggregate.v1"))
 
     # Both consumers of the topic (the network, and notify for partners) refuse it; neither copies it.
-    dead = await read_topic(bootstrap, topic + ".dlq", expect=2)
+    dead = await read_topic(bootstrap, topic + ".dlq", expect=2, timeout=60)
     assert sorted(headers_of(record)["dlq_service"] for record in dead) == ["network", "notify"]
     for record in dead:
         assert record.value in (b"", None)
