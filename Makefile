@@ -3,17 +3,18 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SERVICES := contracts platform intake assessment registry network notify web
+SERVICES := contracts platform intake assessment registry network notify web tools
 INFRA := deploy/local/infra.sh
 export INFOHUS_CACHE ?= /var/tmp/infohus
 OPA := $(INFOHUS_CACHE)/bin/opa
 
-.PHONY: help install lock infra-up infra-down infra-status run test test-unit test-slow policy-test docs clean \
+.PHONY: help install lock infra-up infra-down infra-status run lint test test-unit test-slow policy-test docs clean \
 	seed token verify-log bench
 
 help:
 	@echo "make run          start Kafka, OPA and the five services on 127.0.0.1 (Ctrl-C stops)"
-	@echo "make test         policy tests, then the whole suite against real Kafka, OPA and PostgreSQL"
+	@echo "make test         lint, policy tests, then the whole suite against real Kafka, OPA and PostgreSQL"
+	@echo "make lint         architecture rules (import-linter), ruff and mypy; configured in pyproject.toml"
 	@echo "make test-slow    the long soak and fault runs"
 	@echo "make docs         write OpenAPI and AsyncAPI documents to docs/api/"
 	@echo "make bench        latency benchmarks against baselines measured in the same run (bench/README.md)"
@@ -58,10 +59,18 @@ policy-test: infra-up
 	$(OPA) check --strict policies
 	$(OPA) test --timeout 120s policies
 
+# The architecture rules, lint and types; all three run, and any failure fails the build. Nothing is auto-fixed.
+lint: install
+	@status=0; \
+	echo "$(VENV)/bin/lint-imports"; $(VENV)/bin/lint-imports --no-logo || status=1; \
+	echo "$(VENV)/bin/ruff check ."; $(VENV)/bin/ruff check . || status=1; \
+	echo "$(VENV)/bin/mypy"; $(VENV)/bin/mypy || status=1; \
+	exit $$status
+
 test-unit: install
 	$(PY) -m pytest tests/unit
 
-test: install policy-test browser
+test: install lint policy-test browser
 	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m "not slow and not bench" tests
 
 test-slow: install infra-up
@@ -79,10 +88,10 @@ seed: install
 
 ROLE ?= ssp_coordinator
 token: install
-	@$(PY) -m infohus_platform.devidp token $(ROLE)
+	@$(PY) -m infohus_tools.devidp token $(ROLE)
 
 verify-log: install
-	$(PY) -m infohus_platform.verify_log
+	$(PY) -m infohus_tools.verify_log
 
 clean:
 	rm -rf var test-output .pytest_cache

@@ -22,8 +22,9 @@ sys.path.insert(0, str(ROOT / "deploy" / "local"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from stack import SERVICES, ServiceStack  # noqa: E402
-from support import DEV_IDP_DIR, bearer  # noqa: E402
+
 from notify_fixtures import NotifySetup, notify_setup, smtp_sink, webhook_receiver  # noqa: E402,F401
+from support import DEV_IDP_DIR, bearer  # noqa: E402
 
 OUTPUT = ROOT / "test-output"
 
@@ -74,13 +75,13 @@ def kafka_acls(infra_env: dict[str, str], run_id: str, notify_setup: NotifySetup
         return
     partners_file = json.loads(Path(notify_setup.env["NOTIFY_PARTNERS_FILE"]).read_text("utf-8"))
     partners = ["sbsys", *(p["id"] for p in partners_file.get("partners", []) if p.get("kafka"))]
-    command = [sys.executable, "-m", "infohus_platform.kafka_acls", "apply", "--prefix", prefix]
+    command = [sys.executable, "-m", "infohus_tools.kafka_acls", "apply", "--prefix", prefix]
     for partner in dict.fromkeys(partners):
         command += ["--partner", partner]
     env = dict(os.environ) | infra_env
     subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
     yield prefix
-    subprocess.run([sys.executable, "-m", "infohus_platform.kafka_acls", "revoke", "--prefix", prefix],
+    subprocess.run([sys.executable, "-m", "infohus_tools.kafka_acls", "revoke", "--prefix", prefix],
                    env=env, stdout=subprocess.DEVNULL)
 
 

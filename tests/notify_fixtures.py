@@ -34,7 +34,7 @@ class SmtpSink:
         self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope) -> str:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         parsed["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self._lock:
@@ -64,7 +64,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 headers = {k: v for k, v in self.headers.items()}
                 record = {"path": self.path, "headers": headers, "body": body}

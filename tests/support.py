@@ -6,13 +6,13 @@ import json
 import os
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
-
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from infohus_platform.devidp import issue_token
 
 T = TypeVar("T")

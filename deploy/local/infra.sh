@@ -16,7 +16,7 @@
 # Components: kafka, opa, postgres (default: all). See deploy/local/README.md.
 # Kafka requires SASL/PLAIN and authorizes with ACLs (StandardAuthorizer): one principal per service
 # and per partner, dev passwords generated once into $CACHE/kafka/principals.json; the ACLs come
-# from the topic catalogue (python -m infohus_platform.kafka_acls apply).
+# from the topic catalogue (python -m infohus_tools.kafka_acls apply).
 # DEV/TEST ONLY: PostgreSQL runs with fsync=off, OPA without authentication, Kafka without TLS.
 
 set -euo pipefail
@@ -505,7 +505,7 @@ listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security
     user_admin="$admin_pw";
 
 # Authorization: no ACL, no access. Only admin is a super user; the ACLs come from the topic
-# catalogue (python -m infohus_platform.kafka_acls apply). Denials are logged (kafka.authorizer.logger).
+# catalogue (python -m infohus_tools.kafka_acls apply). Denials are logged (kafka.authorizer.logger).
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:admin
 allow.everyone.if.no.acl.found=false

@@ -15,7 +15,7 @@ if [[ $kafka_status != kafka*external* ]]; then
   # The local broker authorizes with ACLs (SASL/PLAIN, one principal per service): create the topics
   # and grant each service, and each partner in INFOHUS_KAFKA_PARTNERS, exactly what the topic
   # catalogue says. Idempotent. An external broker's ACLs are its operator's business.
-  "$root/.venv/bin/python" -m infohus_platform.kafka_acls apply
+  "$root/.venv/bin/python" -m infohus_tools.kafka_acls apply
 fi
 if [[ -n "$user_database_url" ]]; then
   export DATABASE_URL=$user_database_url

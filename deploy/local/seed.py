@@ -17,8 +17,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
-import samples  # noqa: E402  (the same sample generator the tests use)
-from infohus_platform.devidp import issue_token  # noqa: E402
+import samples  # the same sample generator the tests use
+from infohus_platform.devidp import issue_token
 
 NECESSITY = "Oplysningerne er nødvendige for at vurdere, hvilken forebyggende indsats der skal tilbydes."
 
@@ -113,7 +113,7 @@ def main() -> int:
     for index, (code, path) in enumerate(plan, start=1):
         seeder.walk(rng, code, path)
         print(f"[{index:>2}/{len(plan)}] {code} {path}", flush=True)
-    print(f"Seeded {len(plan)} concerns. Sign in as a demo user: python -m infohus_platform.devidp users")
+    print(f"Seeded {len(plan)} concerns. Sign in as a demo user: python -m infohus_tools.devidp users")
     return 0
 
 

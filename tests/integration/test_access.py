@@ -76,7 +76,7 @@ def test_a_tampered_log_entry_is_detected(api, stack):
     env = {"DATABASE_URL": stack.database_url, "PATH": "/usr/bin:/bin"}
 
     def verify() -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "infohus_platform.verify_log"],
+        return subprocess.run([sys.executable, "-m", "infohus_tools.verify_log"],
                               env=env, capture_output=True, text=True, cwd=ROOT)
 
     clean = verify()

@@ -67,7 +67,7 @@ def test_the_preview_cli(api, stack):
     from infohus_platform.devidp import issue_token
 
     token = issue_token("compliance_officer", DEV_IDP_DIR)
-    result = subprocess.run([sys.executable, "-m", "infohus_registry.compliance", "--concern", concern_id,
+    result = subprocess.run([sys.executable, "-m", "infohus_tools.share_preview", "--concern", concern_id,
                              "--recipient", "network", "--purpose", "statistics", "--token", token],
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr

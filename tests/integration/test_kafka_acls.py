@@ -19,8 +19,10 @@ from uuid import uuid4
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFailedError
-from infohus_contracts.topics import CASE_EVENTS, CONCERN_RECEIVED, NETWORK_AGGREGATES, NOTIFY_REQUESTS
-from infohus_platform import kafka_acls as acls
+
+from infohus_contracts.base.topics import NETWORK_AGGREGATES
+from infohus_contracts.case.topics import CASE_EVENTS, CONCERN_RECEIVED, NOTIFY_REQUESTS
+from infohus_tools import kafka_acls as acls
 from support import kafka_auth, produce
 
 CASE_TOPICS = [CASE_EVENTS, CONCERN_RECEIVED]

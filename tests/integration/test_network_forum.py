@@ -26,9 +26,9 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from stack import ServiceProcess
 
 import samples
-from stack import ServiceProcess
 from support import bearer, eventually, produce, query, read_topic
 
 DISTRICT = "nordjylland"
@@ -60,7 +60,7 @@ def kafka_acls(infra_env: dict[str, str], command: str, prefix: str) -> None:
     """On a SASL broker, an instance's topics and ACLs are made (and revoked) as for the suite's own."""
     if infra_env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT") == "PLAINTEXT":
         return
-    subprocess.run([sys.executable, "-m", "infohus_platform.kafka_acls", command, "--prefix", prefix],
+    subprocess.run([sys.executable, "-m", "infohus_tools.kafka_acls", command, "--prefix", prefix],
                    check=command == "apply", env=dict(os.environ) | infra_env, stdout=subprocess.DEVNULL)
 
 

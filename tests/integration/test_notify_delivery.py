@@ -13,8 +13,8 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from infohus_contracts.aggregates import AggregateReport
-from infohus_contracts.notifications import NotificationRequested, seal_addressing
+from infohus_contracts.base.aggregates import AggregateReport
+from infohus_contracts.case.notifications import NotificationRequested, seal_addressing
 from support import bearer, body_of, eventually, headers_of, produce, query, read_topic
 
 REQUESTED = "dk.infohus.notify.requested.v1"

@@ -28,7 +28,7 @@ def test_the_art_15_export_is_complete(api, stack, tmp_path):
 
     token = issue_token("compliance_officer", DEV_IDP_DIR)
     result = subprocess.run(
-        [sys.executable, "-m", "infohus_platform.subject_access", "--out", str(out), "--token", token,
+        [sys.executable, "-m", "infohus_tools.subject_access", "--out", str(out), "--token", token,
          "--port-base", str(stack["intake"].port - 1)],
         input=person["cpr"] + "\n", capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

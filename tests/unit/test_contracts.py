@@ -7,10 +7,12 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 import samples
-from infohus_contracts import aggregates, events, notifications
-from infohus_contracts.classes import DataClass, classes_present, field_classes
-from infohus_contracts.aggregates import AggregateReport
-from infohus_contracts.events import ConcernReceived, Person, birth_date_from_cpr
+from infohus_contracts.base import aggregates
+from infohus_contracts.base.aggregates import AggregateReport
+from infohus_contracts.base.classes import DataClass, classes_present, field_classes
+from infohus_contracts.base.cpr import birth_date_from_cpr
+from infohus_contracts.case import events, notifications
+from infohus_contracts.case.events import ConcernReceived, Person
 
 EVENT_MODELS = sorted(
     {
@@ -94,7 +96,8 @@ def test_received_in_the_future_is_refused():
 
 
 def test_only_the_network_topic_is_aggregate_only_whatever_the_run_prefix():
-    from infohus_contracts.topics import ALL_TOPICS, NETWORK_AGGREGATES, is_aggregate_only
+    from infohus_contracts.base.topics import NETWORK_AGGREGATES, is_aggregate_only
+    from infohus_contracts.case.topics import ALL_TOPICS
 
     assert is_aggregate_only("t1234." + NETWORK_AGGREGATES.name)
     assert is_aggregate_only(NETWORK_AGGREGATES.name)

@@ -4,9 +4,9 @@ import importlib
 
 import pytest
 
-from infohus_contracts.classes import DataClass
-from infohus_platform.messaging import MESSAGING_TABLES
-from infohus_platform.processing_log import PROCESSING_LOG_TABLES
+from infohus_contracts.base.classes import DataClass
+from infohus_platform.audit.processing_log import PROCESSING_LOG_TABLES
+from infohus_platform.messaging.outbox import MESSAGING_TABLES
 
 SERVICES = ("intake", "assessment", "registry", "network", "notify")
 TABLES = sorted(

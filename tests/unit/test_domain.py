@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from infohus_assessment.domain import lead_for
-from infohus_contracts.events import LeadRole
-from infohus_contracts.notifications import NotificationKind, NotificationRequested
+from infohus_contracts.case.events import LeadRole
+from infohus_contracts.case.notifications import NotificationKind, NotificationRequested
 from infohus_notify.domain import initial_status
 from infohus_platform.settings import _async_driver
 from infohus_registry.domain import age_band, period_of

@@ -5,7 +5,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from infohus_platform.migrations import metadata_of, service_tables, upgrade
+from infohus_platform.migrations import metadata_of, upgrade
+from infohus_tools.migrations import service_tables
 
 
 @pytest.mark.parametrize("service", ["intake", "assessment", "registry", "network", "notify"])
@@ -17,4 +18,4 @@ def test_migrations_match_the_tables_in_code(service, tmp_path):
         upgrade(connection, package, tables)  # a second start finds nothing to do
         differences = compare_metadata(MigrationContext.configure(connection), metadata_of(tables))
     assert differences == [], (f"{service}: tables and migrations differ; write a revision with "
-                               f"`python -m infohus_platform.migrations revision {service} -m '...'`")
+                               f"`python -m infohus_tools.migrations revision {service} -m '...'`")

@@ -8,8 +8,8 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from infohus_contracts.aggregates import AGE_BANDS, AggregateMetric, AggregateReport
-from infohus_contracts.classes import DataClass, field_classes
+from infohus_contracts.base.aggregates import AGE_BANDS, AggregateMetric, AggregateReport
+from infohus_contracts.base.classes import DataClass, field_classes
 from infohus_registry.domain import age_band
 from infohus_registry.statistics import aggregate_report, changes, count_cells, policy_aggregate, suppress
 

@@ -9,8 +9,20 @@ import pytest
 
 from infohus_network import documents
 from infohus_network.domain import (
-    Cadence, HeldMeeting, MemberRole, Part, RuleViolation, check_after_start, check_attachment, check_member,
-    check_summon, combine, engagement, in_district, months_of, search_terms,
+    Cadence,
+    HeldMeeting,
+    MemberRole,
+    Part,
+    RuleViolation,
+    check_after_start,
+    check_attachment,
+    check_member,
+    check_summon,
+    combine,
+    engagement,
+    in_district,
+    months_of,
+    search_terms,
 )
 from infohus_network.settings import NetworkSettings
 

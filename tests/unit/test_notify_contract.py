@@ -7,8 +7,8 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from infohus_contracts.classes import DataClass, classes_present
-from infohus_contracts.notifications import (
+from infohus_contracts.base.classes import DataClass, classes_present
+from infohus_contracts.case.notifications import (
     AddressingError,
     MeetingUrgency,
     NotificationKind,

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from infohus_contracts.notifications import NotificationRequested
+from infohus_contracts.case.notifications import NotificationRequested
 from infohus_notify.config import ConfigError, Partner, load_partners
 from infohus_notify.domain import (
     DIGITAL_POST,

@@ -4,12 +4,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_platform.processing_log import (
+from infohus_platform.audit.processing_log import (
     PROCESSING_LOG_TABLES,
     ProcessingLogEntry,
     Verification,
     record,
-    record_each,
     verify,
 )
 
@@ -19,10 +18,10 @@ async def test_entries_for_a_list_chain_with_single_entries_and_tampering_is_fou
     async with engine.begin() as connection:
         await connection.run_sync(SQLModel.metadata.create_all, tables=[t.__table__ for t in PROCESSING_LOG_TABLES])
     async with AsyncSession(engine, expire_on_commit=False) as session:
-        await record(session, actor="u-1", action="case.read", purpose="prevention", subject_ref="c-0")
-        listed = await record_each(session, ["c-1", "c-2", "c-3"], actor="u-1", action="case.list",
-                                   purpose="prevention", data_classes=["process", "identity"])
-        await record(session, actor="u-2", action="case.read", purpose="prevention", subject_ref="c-2")
+        await record(session, actor="u-1", action="case.read", purpose="prevention", subjects=["c-0"])
+        listed = await record(session, subjects=["c-1", "c-2", "c-3"], actor="u-1", action="case.list",
+                              purpose="prevention", data_classes=["process", "identity"])
+        await record(session, actor="u-2", action="case.read", purpose="prevention", subjects=["c-2"])
         await session.commit()
         assert [e.seq for e in listed] == [2, 3, 4] and listed[0].data_classes == ["identity", "process"]
         assert await verify(session) == Verification(True, 5)

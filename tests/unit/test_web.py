@@ -13,8 +13,8 @@ from infohus_web import labels
 from infohus_web.app import create_app
 from infohus_web.charts import Bar, bar_chart
 from infohus_web.client import ApiResult
-from infohus_web.intake import body_of
 from infohus_web.messages import field_errors, refusal_reasons, translate
+from infohus_web.pages.intake import body_of
 from infohus_web.settings import WebSettings
 
 
@@ -258,7 +258,7 @@ def test_a_meeting_link_from_a_summons_opens_the_meetings_page_there(app_client)
 def test_the_case_shows_a_held_duty_to_inform_notice_and_its_review():
     from datetime import date, timedelta
 
-    from infohus_web.cases import _duty_to_inform
+    from infohus_web.pages.cases import _duty_to_inform
 
     past = (date.today() - timedelta(days=1)).isoformat()
     held = _duty_to_inform([{"kind": "duty_to_inform", "status": "held", "review_on": past,

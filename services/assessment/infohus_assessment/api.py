@@ -9,7 +9,8 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from infohus_contracts.events import (
+from infohus_contracts.base.cpr import birth_date_from_cpr
+from infohus_contracts.case.events import (
     AssessmentApproach,
     Authority,
     ConcernLevel,
@@ -17,17 +18,16 @@ from infohus_contracts.events import (
     FollowUpCadence,
     InitialOutcome,
     Measure,
-    birth_date_from_cpr,
 )
-from infohus_platform import processing_log
+from infohus_platform.audit import processing_log
 from infohus_platform.auth import GuardDep, resource, visible_municipalities
 from infohus_platform.errors import RuleViolation
-from infohus_platform.messaging import OutboxMessage
+from infohus_platform.messaging.outbox import OutboxMessage
 from infohus_platform.runtime import RuntimeDep
 
 from . import domain
-from .storage import Case, CaseRepository
 from .schedules import run_daily
+from .storage import Case, CaseRepository
 from .workflow import Workflow
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -128,7 +128,7 @@ async def step(runtime, guard, case_id: UUID, action: str, classes: list[str], r
     async with runtime.db.session() as session:
         case = await CaseRepository(session).get(str(case_id))
         result = await run(Workflow(runtime, session), case)
-        await guard.record(session, decision, action, subject_ref=case.concern_id, data_classes=classes)
+        await guard.record(session, decision, action, subjects=[case.concern_id], data_classes=classes)
         await session.commit()
     runtime.relay.wake()
     return result if isinstance(result, dict) else summary(case)
@@ -150,7 +150,7 @@ async def list_cases(
         repository = CaseRepository(session)
         cases = (await repository.overdue(scope, date.today(), limit) if overdue
                  else await repository.cases(scope, stage=stage, lead=lead, urgent=urgent, limit=limit))
-        await guard.record_each(session, decision, "case.list", [case.concern_id for case in cases],
+        await guard.record(session, decision, "case.list", subjects=[case.concern_id for case in cases],
                                 data_classes=["identity", "process"])
         await session.commit()
     return [summary(c) | {"person_name": json.loads(c.concern)["person"].get("name")} for c in cases]
@@ -282,7 +282,7 @@ async def pet_signoff(case_id: UUID, decision_id: UUID, runtime: RuntimeDep, gua
         wf = Workflow(runtime, session)
         case = await wf.cases.get(case.case_id)
         await wf.sign_off_pet(await _decision(wf, case, decision_id), case, actor)
-        await guard.record(session, access, "case.pet.signoff", subject_ref=case.concern_id, data_classes=["process"])
+        await guard.record(session, access, "case.pet.signoff", subjects=[case.concern_id], data_classes=["process"])
         await session.commit()
     runtime.relay.wake()
     return summary(case)
@@ -340,8 +340,8 @@ async def enrichment_requests(runtime: RuntimeDep, guard: GuardDep) -> list[dict
                                   or (birth_date_from_cpr(person["cpr"]).isoformat() if person.get("cpr") else None)}
                 await processing_log.record(
                     session, actor=principal.user_id, actor_roles=principal.roles, action="enrichment.list",
-                    subject_ref=case.concern_id if case else None, data_classes=["identity", "process"],
-                    purpose="prevention", decision_id=request.share_decision_id, is_postgres=runtime.db.is_postgres)
+                    subjects=[case.concern_id if case else None], data_classes=["identity", "process"],
+                    purpose="prevention", decision_id=request.share_decision_id)
             listed.append(item)
         await session.commit()
     return listed
@@ -360,7 +360,7 @@ async def answer_enrichment(request_id: UUID, body: EnrichmentAnswerIn, runtime:
         request = await wf.cases.request(str(request_id))
         case = await wf.cases.get(request.case_id)
         await wf.answer_enrichment(request, case, guard.principal.user_id, body.answer)
-        await guard.record(session, access, "enrichment.answer", subject_ref=case.concern_id,
+        await guard.record(session, access, "enrichment.answer", subjects=[case.concern_id],
                            data_classes=["narrative"])
         await session.commit()
         result = request.model_dump()

@@ -2,8 +2,9 @@
 
 from fastapi import FastAPI
 
+from infohus_contracts.case.topics import ALL_TOPICS
+from infohus_platform.audit.subject_access import subject_access_router
 from infohus_platform.service import build_app
-from infohus_platform.subject_access import subject_access_router
 
 from .api import router
 from .handlers import register_handlers
@@ -16,6 +17,7 @@ def create_app(settings: AssessmentSettings | None = None) -> FastAPI:
     return build_app(
         settings or AssessmentSettings(),
         title="Infohus assessment",
+        topics=ALL_TOPICS,
         tables=TABLES,
         routers=[router, subject_access_router(subject_records)],
         register_handlers=register_handlers,

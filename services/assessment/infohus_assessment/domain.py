@@ -6,8 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
 
-from infohus_platform.errors import RuleViolation
-from infohus_contracts.events import (
+from infohus_contracts.case.events import (
     CaseStage,
     ConcernLevel,
     ConcernReceived,
@@ -15,6 +14,7 @@ from infohus_contracts.events import (
     InitialOutcome,
     LeadRole,
 )
+from infohus_platform.errors import RuleViolation
 
 ADULT_AGE = 18
 CURRENT_INSTRUMENT = "1"

@@ -7,8 +7,8 @@ from sqlalchemy import JSON, Column, Text, delete
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_contracts.events import ConcernDetails
-from infohus_platform.subject_access import row_record
+from infohus_contracts.case.events import ConcernDetails
+from infohus_platform.audit.subject_access import row_record
 
 
 class Case(SQLModel, table=True):

@@ -7,7 +7,9 @@ from uuid import uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_contracts.events import (
+from infohus_contracts.base.cpr import birth_date_from_cpr
+from infohus_contracts.base.municipalities import police_district_of
+from infohus_contracts.case.events import (
     AssessmentApproach,
     Authority,
     CaseAssessed,
@@ -31,10 +33,8 @@ from infohus_contracts.events import (
     Measure,
     PetReportSignedOff,
     UnderretningRecorded,
-    birth_date_from_cpr,
 )
-from infohus_contracts.municipalities import police_district_of
-from infohus_contracts.notifications import (
+from infohus_contracts.case.notifications import (
     MeetingUrgency,
     NotificationKind,
     NotificationRequested,
@@ -42,9 +42,9 @@ from infohus_contracts.notifications import (
     RecipientKind,
     StaffRole,
 )
-from infohus_contracts.topics import CASE_EVENTS, NOTIFY_REQUESTS
+from infohus_contracts.case.topics import CASE_EVENTS, NOTIFY_REQUESTS
 from infohus_platform.errors import RuleViolation, ShareRefused
-from infohus_platform.messaging import Share, stage_event
+from infohus_platform.messaging.outbox import Share, stage_event
 from infohus_platform.runtime import Runtime
 
 from . import domain
@@ -64,7 +64,7 @@ class Workflow:
 
     def _stage(self, case: Case, event: Any) -> None:
         stage_event(
-            self.session, self.runtime.settings, topic=CASE_EVENTS, event_type=f"dk.infohus.{event.kind}.v1",
+            self.session, self.runtime.settings, topic=CASE_EVENTS,
             body=event, key=case.concern_id, subject=case.concern_id,
             share=Share.of(event, recipient_kind="internal", purpose="prevention", case_stage=case.stage,
                            subject={"age": domain.age_on(case.birth_date, date.today()),
@@ -83,7 +83,7 @@ class Workflow:
             meeting_urgency=MeetingUrgency(meeting.kind) if meeting else None,
         )
         stage_event(
-            self.session, self.runtime.settings, topic=NOTIFY_REQUESTS, event_type="dk.infohus.notify.requested.v1",
+            self.session, self.runtime.settings, topic=NOTIFY_REQUESTS,
             body=request, key=case.concern_id if case else municipality_code,
             subject=case.concern_id if case else None,
             share=Share.of(request, recipient_kind="internal", purpose="prevention"),
@@ -147,10 +147,9 @@ class Workflow:
             raise RuleViolation("authority", "enrichment follows an initial assessment that upheld the concern")
         if deadline <= date.today():
             raise RuleViolation("deadline", "must be after today")
-        decision = await self.runtime.policy.share_decision({
+        decision = await self.runtime.policy.share({
             "action": "request",
-            "sender": {"service": "assessment", "org": self.runtime.settings.infohus_org,
-                       "regime": self.runtime.settings.infohus_regime},
+            "sender": self.runtime.settings.sender(),
             "recipient": {"kind": _recipient_kind(authority), "org": recipient_org or _authority_org(authority, case)},
             "purpose": purpose, "data_classes": sorted(set(data_classes)), "case_stage": "enrichment",
             "necessity_reason": necessity_reason, "acting_role": acting_role,

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Header, HTTPException, status
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
-from infohus_contracts.classes import classes_present
-from infohus_contracts.topics import CONCERN_RECEIVED
+from infohus_contracts.base.classes import classes_present
+from infohus_contracts.case.topics import CONCERN_RECEIVED
 from infohus_platform.auth import GuardDep, resource
-from infohus_platform.messaging import Share, stage_event
+from infohus_platform.messaging.outbox import Share, stage_event
 from infohus_platform.runtime import RuntimeDep
 
 from .domain import ConcernSubmission
@@ -47,7 +47,6 @@ async def submit_concern(
             session,
             runtime.settings,
             topic=CONCERN_RECEIVED,
-            event_type="dk.infohus.concern.received.v1",
             body=concern,
             key=str(concern.concern_id),
             subject=str(concern.concern_id),
@@ -63,7 +62,7 @@ async def submit_concern(
                 flags=concern.flags.model_dump(),
             ),
         )
-        await guard.record(session, decision, "concern.create", subject_ref=str(concern.concern_id),
+        await guard.record(session, decision, "concern.create", subjects=[str(concern.concern_id)],
                            data_classes=sorted(c.value for c in classes_present(concern)))
         try:
             await session.commit()

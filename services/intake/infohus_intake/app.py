@@ -2,9 +2,10 @@
 
 from fastapi import FastAPI
 
-from infohus_platform.erasure import register_erasure
+from infohus_contracts.case.topics import ALL_TOPICS, ERASURE
+from infohus_platform.audit.erasure import register_erasure
+from infohus_platform.audit.subject_access import subject_access_router
 from infohus_platform.service import build_app
-from infohus_platform.subject_access import subject_access_router
 
 from .api import router
 from .settings import IntakeSettings
@@ -15,7 +16,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     return build_app(
         settings or IntakeSettings(),
         title="Infohus intake",
+        topics=ALL_TOPICS,
         tables=TABLES,
         routers=[router, subject_access_router(subject_records, find_by_cpr)],
-        register_handlers=lambda runtime: register_erasure(runtime, erasure_deletes),
+        register_handlers=lambda runtime: register_erasure(runtime, ERASURE, erasure_deletes),
     )

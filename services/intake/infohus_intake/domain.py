@@ -6,8 +6,8 @@ from uuid import UUID, uuid4
 
 from pydantic import model_validator
 
-from infohus_contracts.classes import DataClass, classified
-from infohus_contracts.events import ConcernContent, ConcernReceived, Reporter, check_anonymity
+from infohus_contracts.base.classes import DataClass, classified
+from infohus_contracts.case.events import ConcernContent, ConcernReceived, Reporter, check_anonymity
 
 
 def utcnow() -> datetime:

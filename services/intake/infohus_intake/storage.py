@@ -8,8 +8,8 @@ from sqlalchemy import Column, Text, delete
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_contracts.events import ConcernReceived
-from infohus_platform.subject_access import row_record
+from infohus_contracts.case.events import ConcernReceived
+from infohus_platform.audit.subject_access import row_record
 
 
 class ConcernRecord(SQLModel, table=True):

@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from infohus_platform.auth import GuardDep
+from infohus_platform.errors import TooLarge
 from infohus_platform.runtime import RuntimeDep
 
 from . import forum, schemas
-from .domain import KnowledgeKind, KnowledgeSource, RuleViolation
+from .domain import KnowledgeKind, KnowledgeSource
 from .storage import AggregateCount, AggregateRepository
 
 READ, POST, MANAGE, STATISTICS = "network.read", "network.post", "network.meeting.manage", "network.statistics.read"
@@ -46,7 +47,7 @@ async def statistics(
 ) -> schemas.StatisticsOut:
     """The district's statistics for a period: every municipality's cells combined, suppressed again."""
     await allow(access, runtime, STATISTICS, "network_statistics")
-    k = await request.app.state.k_threshold.current()
+    k = await runtime.policy.k_threshold(runtime.settings.default_k_threshold)
     return await forum.statistics(runtime, period, k, by_municipality)
 
 
@@ -228,10 +229,10 @@ async def attachment(post_id: str, attachment_id: str, runtime: RuntimeDep, acce
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise RuleViolation("body", f"the attachment is larger than {limit} bytes", 413)
+        raise TooLarge("body", f"the attachment is larger than {limit} bytes")
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
         if len(data) > limit:
-            raise RuleViolation("body", f"the attachment is larger than {limit} bytes", 413)
+            raise TooLarge("body", f"the attachment is larger than {limit} bytes")
     return bytes(data)

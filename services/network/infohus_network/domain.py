@@ -13,18 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
-from infohus_contracts.aggregates import AggregateMetric
-from infohus_contracts.municipalities import municipality_name, police_district_of, police_districts
+from infohus_contracts.base.aggregates import AggregateMetric
+from infohus_contracts.base.municipalities import municipality_name, police_district_of, police_districts
+from infohus_platform.errors import RuleViolation, TooLarge, UnsupportedType
 
-
-class RuleViolation(Exception):
-    """A request that is well-formed but breaks a rule of the forum: 422 with field and reason."""
-
-    def __init__(self, field: str, reason: str, status: int = 422) -> None:
-        super().__init__(reason)
-        self.field = field
-        self.reason = reason
-        self.status = status
+__all__ = ["RuleViolation"]  # the forum's rules raise the platform's errors; tests import it from here
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,11 +291,11 @@ def check_attachment(content_type: str, data: bytes, max_bytes: int) -> str:
     """The attachment's kind ('pdf', 'text', 'ooxml'), or a ``RuleViolation``."""
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in ATTACHMENT_TYPES:
-        raise RuleViolation("content-type", f"allowed types: {', '.join(sorted(ATTACHMENT_TYPES))}", 415)
+        raise UnsupportedType("content-type", f"allowed types: {', '.join(sorted(ATTACHMENT_TYPES))}")
     if not data:
         raise RuleViolation("body", "the attachment is empty")
     if len(data) > max_bytes:
-        raise RuleViolation("body", f"the attachment is larger than {max_bytes} bytes", 413)
+        raise TooLarge("body", f"the attachment is larger than {max_bytes} bytes")
     magic, kind = ATTACHMENT_TYPES[media_type]
     if magic is not None and not data.startswith(magic):
         raise RuleViolation("body", f"the content is not {media_type}")

@@ -11,32 +11,34 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 from uuid import UUID, uuid4
 
-from infohus_contracts.municipalities import municipality_name
+import structlog
+
+from infohus_contracts.base.municipalities import municipality_name
+from infohus_contracts.base.summons import MeetingParticipant, MeetingSummonsRequested, MeetingUrgency
+from infohus_contracts.base.topics import NETWORK_SUMMONS
 from infohus_platform.auth import Principal
-from infohus_contracts.notifications import (
-    MeetingUrgency,
-    NotificationKind,
-    NotificationRequested,
-    Recipient,
-    RecipientKind,
-)
-from infohus_contracts.topics import NOTIFY_REQUESTS
-from infohus_platform.messaging import Share, stage_event, utcnow
+from infohus_platform.errors import NotFound, RuleViolation
+from infohus_platform.messaging.outbox import Share, stage_event, utcnow
 from infohus_platform.runtime import Runtime
 
 from . import documents, domain, freetext, schemas
-from .domain import RuleViolation
+from .metrics import network_metrics
 from .settings import NetworkSettings
 from .storage import (
-    AgendaItem, AggregateRepository, Attachment, Attendance, DistrictConfig, ForumRepository, Invitation,
-    KnowledgePost, Meeting, Member, Minutes,
+    AgendaItem,
+    AggregateRepository,
+    Attachment,
+    Attendance,
+    DistrictConfig,
+    ForumRepository,
+    Invitation,
+    KnowledgePost,
+    Meeting,
+    Member,
+    Minutes,
 )
 
-
-class NotFound(Exception):
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
+log = structlog.get_logger(__name__)
 
 
 def _settings(runtime: Runtime) -> NetworkSettings:
@@ -45,10 +47,16 @@ def _settings(runtime: Runtime) -> NetworkSettings:
     return settings
 
 
-def _screen(fields: dict, confirmed: bool | None = None, *, post: bool = False) -> None:
-    freetext.screen(fields, utcnow().date())
-    if post:
-        freetext.require_confirmation(confirmed)
+def _screen(runtime: Runtime, fields: dict, confirmed: bool | None = None, *, post: bool = False) -> None:
+    try:
+        freetext.screen(fields, utcnow().date())
+        if post:
+            freetext.require_confirmation(confirmed)
+    except freetext.FreeTextRefused as refused:
+        # Counted and logged by kind and field only; the text is never logged or echoed.
+        network_metrics(runtime).refusals.labels(refused.kind.value).inc()
+        log.info("free text refused", field=refused.field, kind=refused.kind.value)
+        raise
 
 
 def _author_municipality(runtime: Runtime, principal: Principal) -> str | None:
@@ -118,7 +126,7 @@ def member_out(member: Member) -> schemas.MemberOut:
 
 
 async def add_member(runtime: Runtime, body: schemas.MemberIn) -> schemas.MemberOut:
-    _screen({"name": body.name, "email": body.email, "hands_knowledge_on_to": body.hands_knowledge_on_to})
+    _screen(runtime, {"name": body.name, "email": body.email, "hands_knowledge_on_to": body.hands_knowledge_on_to})
     district = _settings(runtime).infohus_district
     domain.check_member(body.role, body.municipality_code, body.hands_knowledge_on_to, district)
     member = Member(name=body.name.strip(), email=body.email.strip().lower(), role=body.role.value,
@@ -130,7 +138,7 @@ async def add_member(runtime: Runtime, body: schemas.MemberIn) -> schemas.Member
 
 
 async def update_member(runtime: Runtime, member_id: str, body: schemas.MemberPatch) -> schemas.MemberOut:
-    _screen({"name": body.name, "email": body.email, "hands_knowledge_on_to": body.hands_knowledge_on_to})
+    _screen(runtime, {"name": body.name, "email": body.email, "hands_knowledge_on_to": body.hands_knowledge_on_to})
     async with runtime.db.session() as session:
         repo = ForumRepository(session)
         member = await repo.member(member_id)
@@ -179,7 +187,7 @@ def meeting_out(meeting: Meeting) -> schemas.MeetingOut:
 
 
 async def plan_meeting(runtime: Runtime, principal: Principal, body: schemas.MeetingIn) -> schemas.MeetingOut:
-    _screen({"title": body.title, "location": body.location})
+    _screen(runtime, {"title": body.title, "location": body.location})
     meeting = Meeting(title=body.title.strip(), starts_at=_aware(body.starts_at).astimezone(UTC),
                       location=body.location, convened_by_user_id=principal.user_id,
                       convened_by_name=principal.name[:200])
@@ -227,7 +235,7 @@ async def meeting_detail(runtime: Runtime, meeting_id: str) -> schemas.MeetingDe
 
 async def add_agenda_item(runtime: Runtime, principal: Principal, meeting_id: str,
                           body: schemas.AgendaItemIn) -> schemas.AgendaItemOut:
-    _screen({"title": body.title, "description": body.description}, body.confirms_no_individual_case, post=True)
+    _screen(runtime, {"title": body.title, "description": body.description}, body.confirms_no_individual_case, post=True)
     async with runtime.db.session() as session:
         repo = ForumRepository(session)
         meeting = await _meeting(repo, meeting_id)
@@ -269,15 +277,14 @@ async def summon(runtime: Runtime, meeting_id: str, body: schemas.SummonIn) -> l
 def _stage_summons(session, runtime: Runtime, settings: NetworkSettings, meeting, members, now: datetime) -> None:
     """A meeting summons for notify: ids, the start and the members' work addresses, no agenda text."""
     urgent = meeting.starts_at.replace(tzinfo=meeting.starts_at.tzinfo or UTC) - now < timedelta(days=7)
-    request = NotificationRequested(
-        notification_id=uuid4(), kind=NotificationKind.MEETING_SUMMONS, police_district=settings.infohus_district,
-        recipients=[Recipient(kind=RecipientKind.MEETING_PARTICIPANT, email=m.email) for m in members],
-        requested_at=now, due_at=meeting.starts_at, meeting_id=UUID(meeting.id),
-        meeting_urgency=MeetingUrgency.URGENT if urgent else MeetingUrgency.REGULAR,
+    summons = MeetingSummonsRequested(
+        notification_id=uuid4(), police_district=settings.infohus_district, meeting_id=UUID(meeting.id),
+        starts_at=meeting.starts_at, meeting_urgency=MeetingUrgency.URGENT if urgent else MeetingUrgency.REGULAR,
+        participants=[MeetingParticipant(email=m.email) for m in members], requested_at=now,
         link_path=f"/netvaerk/moeder/{meeting.id}",
     )
-    stage_event(session, settings, topic=NOTIFY_REQUESTS, event_type="dk.infohus.notify.requested.v1", body=request,
-                key=meeting.id, share=Share.of(request, recipient_kind="internal", purpose="prevention"))
+    stage_event(session, settings, topic=NETWORK_SUMMONS, body=summons, key=meeting.id,
+                share=Share.of(summons, recipient_kind="internal", purpose="prevention"))
 
 
 async def invitations(runtime: Runtime, meeting_id: str) -> list[schemas.InvitationOut]:
@@ -319,7 +326,7 @@ async def record_attendance(runtime: Runtime, principal: Principal, meeting_id: 
 
 async def write_minutes(runtime: Runtime, principal: Principal, meeting_id: str,
                         body: schemas.MinutesIn) -> schemas.MinutesOut:
-    _screen({"body": body.body}, body.confirms_no_individual_case, post=True)
+    _screen(runtime, {"body": body.body}, body.confirms_no_individual_case, post=True)
     async with runtime.db.session() as session:
         repo = ForumRepository(session)
         meeting = await _meeting(repo, meeting_id)
@@ -390,7 +397,7 @@ async def _post_out(repo: ForumRepository, post: KnowledgePost) -> schemas.Knowl
 
 
 async def post_knowledge(runtime: Runtime, principal: Principal, body: schemas.KnowledgeIn) -> schemas.KnowledgeOut:
-    _screen({"title": body.title, "body": body.body, "tags": body.tags}, body.confirms_no_individual_case, post=True)
+    _screen(runtime, {"title": body.title, "body": body.body, "tags": body.tags}, body.confirms_no_individual_case, post=True)
     async with runtime.db.session() as session:
         repo = ForumRepository(session)
         if body.meeting_id is not None:
@@ -411,7 +418,7 @@ async def search_knowledge(runtime: Runtime, q: str | None, kind: domain.Knowled
                            source: domain.KnowledgeSource | None, tag: str | None,
                            limit: int) -> list[schemas.KnowledgeOut]:
     # A search for a CPR number or a case id is itself an attempt to discuss a case.
-    _screen({"q": q, "tag": tag})
+    _screen(runtime, {"q": q, "tag": tag})
     terms = domain.search_terms(q or "")
     if tag:
         terms.append(f"[tag:{tag.strip().lower()}]")
@@ -438,7 +445,7 @@ async def add_attachment(runtime: Runtime, principal: Principal, post_id: str, f
     settings = _settings(runtime)
     kind = domain.check_attachment(content_type, data, settings.attachment_max_bytes)
     text = documents.text_of(kind, data)
-    _screen({"filename": filename, "body": text}, confirmed, post=True)
+    _screen(runtime, {"filename": filename, "body": text}, confirmed, post=True)
     async with runtime.db.session() as session:
         repo = ForumRepository(session)
         post = await repo.post(post_id)

@@ -12,9 +12,11 @@ text nor the part that matched is logged, stored or echoed. No I/O here.
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+
+from infohus_contracts.base.cpr import birth_date_or_none
+from infohus_platform.errors import RuleViolation
 
 NO_CASES = "Netværket må ikke drøfte enkeltsager."
 
@@ -43,16 +45,12 @@ BIRTH_DATE_MIN_YEARS_BACK = 5
 BIRTH_DATE_MAX_YEARS_BACK = 110
 
 
-@dataclass
-class FreeTextRefused(Exception):
-    """A text was refused. Carries the field and the kind, never the text."""
+class FreeTextRefused(RuleViolation):
+    """A text was refused (422). Carries the field and the kind, never the text."""
 
-    field: str
-    kind: Refusal
-
-    @property
-    def reason(self) -> str:
-        return REASONS[self.kind]
+    def __init__(self, field: str, kind: Refusal) -> None:
+        super().__init__(field, REASONS[kind], f"free_text.{kind.value}")
+        self.kind = kind
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"), None)
@@ -104,18 +102,6 @@ def _date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def _cpr_date(dd: str, mm: str, yy: str, century_digit: str) -> date | None:
-    """The birth date a CPR number's first seven digits give, or ``None`` if there is none."""
-    year, digit = int(yy), int(century_digit)
-    if digit <= 3:
-        century = 1900
-    elif digit in (4, 9):
-        century = 2000 if year <= 36 else 1900
-    else:
-        century = 2000 if year <= 57 else 1800
-    return _date(century + year, int(mm), int(dd))
-
-
 def _years_back(day: date, today: date) -> float:
     return (today - day).days / 365.25
 
@@ -133,7 +119,7 @@ def find(text: str, today: date) -> Refusal | None:
         return None
     plain = normalise(text)
     for match in _CPR.finditer(plain):
-        if _cpr_date(*match.group(1, 2, 3, 4)) is not None:
+        if birth_date_or_none(*match.group(1, 2, 3, 4)) is not None:
             return Refusal.CPR
     if _UUID.search(plain) or _CASE_REF.search(plain) or _JOURNAL.search(plain) or _SHORT_ID.search(plain):
         return Refusal.CASE_REFERENCE

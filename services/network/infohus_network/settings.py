@@ -2,7 +2,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from infohus_contracts.municipalities import police_districts
+from infohus_contracts.base.municipalities import police_districts
 from infohus_platform.settings import ServiceSettings
 
 

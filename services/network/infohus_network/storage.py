@@ -14,8 +14,8 @@ from sqlalchemy.orm import defer
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_contracts.aggregates import AggregateMetric, AggregateReport
-from infohus_platform.messaging import utcnow
+from infohus_contracts.base.aggregates import AggregateMetric, AggregateReport
+from infohus_platform.messaging.outbox import utcnow
 
 
 def new_id() -> str:

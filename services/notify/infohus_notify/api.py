@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from infohus_platform.auth import GuardDep, PrincipalDep, resource
-from infohus_platform.messaging import utcnow
+from infohus_platform.messaging.outbox import utcnow
 from infohus_platform.runtime import RuntimeDep
 
 from .domain import DEAD_LETTERED, DENIED, QUEUED, UNADDRESSED

@@ -5,9 +5,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from infohus_contracts.aggregates import AggregateReport
+from infohus_contracts.base.aggregates import AggregateReport
+from infohus_contracts.case.topics import ALL_TOPICS
+from infohus_platform.audit.subject_access import subject_access_router
 from infohus_platform.service import build_app
-from infohus_platform.subject_access import subject_access_router
 
 from .api import router
 from .channels import FileDropDigitalPost
@@ -40,7 +41,7 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     def register(runtime) -> None:
         register_handlers(runtime, ctx, wake)
 
-    app = build_app(settings, title="Infohus notify", tables=TABLES,
+    app = build_app(settings, title="Infohus notify", topics=ALL_TOPICS, tables=TABLES,
                     routers=[router, subject_access_router(subject_records)], register_handlers=register)
     runtime = app.state.runtime
     broker = runtime.broker

@@ -9,7 +9,7 @@ Partner file (``NOTIFY_PARTNERS_FILE``)::
     ]}
 
 ``kafka: true`` gives the partner its own topic ``infohus.partner.<id>.v1``, read by its own Kafka
-principal ``User:partner-<id>`` (ACLs: ``python -m infohus_platform.kafka_acls``). What a partner actually receives is decided
+principal ``User:partner-<id>`` (ACLs: ``python -m infohus_tools.kafka_acls``). What a partner actually receives is decided
 per event by OPA (``partner_subscriptions`` in policy data, recipient kind ``partner_system``):
 the file says where to deliver, policy says whether.
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infohus_contracts.topics import PARTNER_TOPIC_TEMPLATE, partner_topic
+from infohus_contracts.base.topics import PARTNER_TOPIC_TEMPLATE, partner_topic
 
 from .domain import StaffMember
 

@@ -14,14 +14,15 @@ from typing import Any
 import structlog
 from faststream.kafka.publisher.usecase import DefaultPublisher
 from jinja2 import TemplateError
-from prometheus_client import Counter
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from infohus_contracts.classes import DataClass
-from infohus_contracts.municipalities import municipality_name
-from infohus_contracts.notifications import AddressingError, SealedAddressing, open_addressing
-from infohus_platform import processing_log
-from infohus_platform.messaging import WakeableLoop, utcnow
+from infohus_contracts.base.classes import DataClass
+from infohus_contracts.base.municipalities import municipality_name
+from infohus_contracts.case.notifications import AddressingError, SealedAddressing, open_addressing
+from infohus_platform.audit import processing_log
+from infohus_platform.messaging.outbox import utcnow
+from infohus_platform.messaging.relay import WakeableLoop
+from infohus_platform.observability import MetricRegistry
 from infohus_platform.policy import PolicyUnavailable, ShareDecision
 from infohus_platform.runtime import Runtime
 
@@ -38,10 +39,10 @@ from .domain import (
     PARTNER_EVENT,
     QUEUED,
     RETRYING,
+    REVIEW_REMINDER,
     SENDING,
     SENT,
     WEBHOOK,
-    REVIEW_REMINDER,
     MessageField,
     MessagePlan,
     allowed_fields,
@@ -58,35 +59,15 @@ class MissingPolicyData(Exception):
     """Policy data a message quotes is not there: nothing is sent."""
 
 
-PREVIEW = ("infohus/share", "preview")
-
-
 class DeliveryMetrics:
-    def __init__(self, registry) -> None:
-        self.deliveries = Counter("infohus_notify_deliveries_total", "Deliveries by channel and outcome",
-                                  ["channel", "outcome"], registry=registry)
-        self.dead_lettered = Counter("infohus_notify_dead_lettered_total",
-                                     "Messages given up on after the last attempt; staff must act",
-                                     ["channel"], registry=registry)
-        self.attempts = Counter("infohus_notify_attempts_total", "Delivery attempts by channel and outcome",
-                                ["channel", "outcome"], registry=registry)
-
-
-class ConfigCache:
-    """Policy data the letters quote (notice texts, retention periods), remembered for a while."""
-
-    def __init__(self, runtime: Runtime, ttl: float = 30.0) -> None:
-        self.runtime = runtime
-        self.ttl = ttl
-        self._values: dict[str, tuple[float, Any]] = {}
-
-    async def get(self, key: str) -> Any:
-        cached = self._values.get(key)
-        if cached and time.monotonic() - cached[0] < self.ttl:
-            return cached[1]
-        value = await self.runtime.policy.config_value(key, None)
-        self._values[key] = (time.monotonic(), value)
-        return value
+    def __init__(self, metrics: MetricRegistry) -> None:
+        self.deliveries = metrics.counter("infohus_notify_deliveries_total", "Deliveries by channel and outcome",
+                                          ["channel", "outcome"])
+        self.dead_lettered = metrics.counter("infohus_notify_dead_lettered_total",
+                                             "Messages given up on after the last attempt; staff must act",
+                                             ["channel"])
+        self.attempts = metrics.counter("infohus_notify_attempts_total", "Delivery attempts by channel and outcome",
+                                        ["channel", "outcome"])
 
 
 class Dispatcher(WakeableLoop):
@@ -100,8 +81,7 @@ class Dispatcher(WakeableLoop):
         self.digital_post = digital_post
         self.webhooks = WebhookChannel(ctx.settings.webhook_timeout_seconds)
         self.partner_publishers = partner_publishers
-        self.metrics = DeliveryMetrics(runtime.metrics.registry)
-        self.config = ConfigCache(runtime)
+        self.metrics = DeliveryMetrics(runtime.metrics)
         super().__init__()
         self._slots = asyncio.Semaphore(ctx.settings.notify_dispatch_concurrency)
         self._inflight: set[asyncio.Task] = set()
@@ -288,10 +268,6 @@ class Dispatcher(WakeableLoop):
         repo.log(delivery, "; ".join(reasons)[:500])
         self.metrics.deliveries.labels(delivery.channel, DENIED).inc()
 
-    def _sender(self) -> dict[str, str]:
-        s = self.settings
-        return {"service": s.service_name, "org": s.infohus_org, "regime": s.infohus_regime}
-
     async def _record_decision(self, session, delivery: Delivery, decision: ShareDecision, classes: list[str],
                                purpose: str, subject_ref: str | None) -> None:
         delivery.decision_id = decision.decision_id
@@ -299,8 +275,8 @@ class Dispatcher(WakeableLoop):
         delivery.legal_basis = decision.legal_basis
         await processing_log.record(
             session, actor="service:notify", action=f"send:{delivery.channel}:{delivery.template}",
-            purpose=purpose, outcome="allowed" if decision.allow else "denied", subject_ref=subject_ref,
-            data_classes=classes, decision_id=decision.decision_id, is_postgres=self.runtime.db.is_postgres,
+            purpose=purpose, outcome="allowed" if decision.allow else "denied", subjects=[subject_ref],
+            data_classes=classes, decision_id=decision.decision_id,
         )
 
     # -- what to send ---------------------------------------------------------------------------
@@ -334,10 +310,10 @@ class Dispatcher(WakeableLoop):
                 notification_id=notification.notification_id, citizen_name=address.get("name"),
                 honour_conflict=bool(request.get("honour_conflict")),
             )
-        preview = await self.runtime.policy.query(*PREVIEW, plan.preview_input(self._sender()))
-        fields = allowed_fields(plan, preview.get("result") or {})
+        preview = await self.runtime.policy.share_preview(plan.preview_input(self.settings.sender()))
+        fields = allowed_fields(plan, preview.result or {})
         classes = sorted({f.data_class.value for f in fields})
-        decision = await self.runtime.policy.share_decision(plan.share_input(self._sender(), classes))
+        decision = await self.runtime.policy.share(plan.share_input(self.settings.sender(), classes))
         await self._record_decision(session, delivery, decision, classes, plan.purpose, notification.concern_id)
         delivery.shared_fields = [f.name for f in fields]
         delivery.withheld_fields = [f.name for f in plan.fields if f not in fields]
@@ -384,8 +360,8 @@ class Dispatcher(WakeableLoop):
             link_path = f"/notifications/{notification.notification_id}"
         context["link"] = self.settings.notify_ui_base_url.rstrip("/") + link_path if link_path else None
         if notification.kind == "duty_to_inform" and delivery.purpose != REVIEW_REMINDER:
-            notice = await self.config.get("notice")
-            retention = await self.config.get("retention")
+            notice = await self.runtime.policy.data("notice")
+            retention = await self.runtime.policy.data("retention")
             if not isinstance(notice, dict) or not isinstance(retention, dict):
                 raise MissingPolicyData("the letter's texts are missing from policy data (infohus/config/notice, "
                                         "infohus/config/retention): not sent; retry once the policy is deployed")
@@ -470,7 +446,7 @@ class Dispatcher(WakeableLoop):
         partner = self._partner(delivery.partner_id)
         share = {
             "action": "publish",
-            "sender": self._sender(),
+            "sender": self.settings.sender(),
             "recipient": {"kind": "partner_system", "id": delivery.partner_id, "org": self.settings.infohus_org},
             "purpose": "statistics",
             "acting_role": "system",
@@ -479,7 +455,7 @@ class Dispatcher(WakeableLoop):
         }
         if payload.get("aggregate"):
             share["aggregate"] = payload["aggregate"]
-        decision = await self.runtime.policy.share_decision(share)
+        decision = await self.runtime.policy.share(share)
         await self._record_decision(session, delivery, decision, share["data_classes"], "statistics", None)
         if partner is None:
             await self._deny(repo, delivery, ["the partner is no longer configured"])

@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from infohus_contracts.classes import DataClass
-from infohus_contracts.notifications import (
+from infohus_contracts.base.classes import DataClass
+from infohus_contracts.case.notifications import (
     MeetingUrgency,
     NotificationKind,
     NotificationRequested,

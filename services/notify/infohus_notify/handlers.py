@@ -1,49 +1,38 @@
-"""Notify's Kafka handlers: record the request (and the inbox entry) in one transaction, then wake the dispatcher."""
+"""Notify's Kafka handlers: thin. Each records what it was given (``notices``) and wakes the dispatcher."""
 
-from faststream.kafka import KafkaMessage
+from collections.abc import Callable
 
-from infohus_contracts.aggregates import AggregateReport
-from infohus_contracts.notifications import NotificationRequested
-from infohus_contracts.topics import NETWORK_AGGREGATES, NOTIFY_REQUESTS
-from infohus_platform.erasure import register_erasure
-from infohus_platform.kafka import subscribe
-from infohus_platform.messaging import consume_once
+from infohus_contracts.base.aggregates import AggregateReport
+from infohus_contracts.base.summons import MeetingSummonsRequested
+from infohus_contracts.base.topics import NETWORK_AGGREGATES, NETWORK_SUMMONS
+from infohus_contracts.case.notifications import NotificationRequested
+from infohus_contracts.case.topics import ERASURE, NOTIFY_REQUESTS
+from infohus_platform.audit.erasure import register_erasure
+from infohus_platform.messaging.consumer import Delivery, consumer
 from infohus_platform.runtime import Runtime
 
-from .notices import Context, queue_partner_events, record_request
+from .notices import Context, network_summons, queue_partner_events, record_request
 from .storage import NotificationRepository, erasure_deletes
 
 
-def _headers(message: KafkaMessage) -> dict[str, str]:
-    return {k: v.decode() if isinstance(v, bytes) else v for k, v in (message.headers or {}).items()
-            if isinstance(v, str | bytes)}
+def register_handlers(runtime: Runtime, ctx: Context, wake: Callable[[], None]) -> None:
+    register_erasure(runtime, ERASURE, erasure_deletes)
 
+    @consumer(runtime, NOTIFY_REQUESTS, wake=wake)
+    async def on_notification_requested(request: NotificationRequested, delivery: Delivery) -> None:
+        repository = NotificationRepository(delivery.session)
+        await record_request(repository, ctx, request)
+        await queue_partner_events(repository, ctx, event_type=delivery.event_type, event_id=delivery.event_id,
+                                   headers=delivery.headers, body=request)
 
-def register_handlers(runtime: Runtime, ctx: Context, wake) -> None:
-    register_erasure(runtime, erasure_deletes)
+    @consumer(runtime, NETWORK_SUMMONS, wake=wake)
+    async def on_meeting_summons_requested(summons: MeetingSummonsRequested, delivery: Delivery) -> None:
+        await record_request(NotificationRepository(delivery.session), ctx, network_summons(summons))
 
-    @subscribe(runtime.broker, runtime.settings, NOTIFY_REQUESTS)
-    async def on_notification_requested(request: NotificationRequested, message: KafkaMessage) -> None:
-        headers = _headers(message)
-        async with runtime.db.session() as session:
-            if not await consume_once(session, headers["ce_id"], NOTIFY_REQUESTS.name):
-                return
-            repository = NotificationRepository(session)
-            await record_request(repository, ctx, request)
-            await queue_partner_events(repository, ctx, event_type=headers["ce_type"], event_id=headers["ce_id"],
-                                       headers=headers, body=request)
-            await session.commit()
-        wake()
+    def wanted_by_a_partner(headers: dict[str, str]) -> bool:
+        return any(headers.get("ce_type") in partner.event_types for partner in ctx.partners)
 
-    @subscribe(runtime.broker, runtime.settings, NETWORK_AGGREGATES)
-    async def on_aggregate(report: AggregateReport, message: KafkaMessage) -> None:
-        headers = _headers(message)
-        if not any(headers["ce_type"] in partner.event_types for partner in ctx.partners):
-            return
-        async with runtime.db.session() as session:
-            if not await consume_once(session, headers["ce_id"], NETWORK_AGGREGATES.name):
-                return
-            await queue_partner_events(NotificationRepository(session), ctx, event_type=headers["ce_type"],
-                                       event_id=headers["ce_id"], headers=headers, body=report)
-            await session.commit()
-        wake()
+    @consumer(runtime, NETWORK_AGGREGATES, accepts=wanted_by_a_partner, wake=wake)
+    async def on_aggregate(report: AggregateReport, delivery: Delivery) -> None:
+        await queue_partner_events(NotificationRepository(delivery.session), ctx, event_type=delivery.event_type,
+                                   event_id=delivery.event_id, headers=delivery.headers, body=report)

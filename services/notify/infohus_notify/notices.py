@@ -8,17 +8,20 @@ from uuid import uuid4
 
 from pydantic import BaseModel
 
-from infohus_contracts.aggregates import AggregateReport
-from infohus_contracts.classes import classes_present
-from infohus_contracts.notifications import (
+from infohus_contracts.base.aggregates import AggregateReport
+from infohus_contracts.base.classes import classes_present
+from infohus_contracts.base.summons import MeetingSummonsRequested
+from infohus_contracts.case.notifications import (
     AddressingError,
+    NotificationKind,
     NotificationRequested,
+    Recipient,
     RecipientKind,
     StaffRole,
     addressing_key,
     open_addressing,
 )
-from infohus_platform.messaging import utcnow
+from infohus_platform.messaging.outbox import utcnow
 
 from .config import Partner
 from .domain import (
@@ -68,6 +71,17 @@ def open_citizen_address(ctx: Context, request: NotificationRequested) -> tuple[
         return open_addressing(request.addressing, request.notification_id, ctx.key()), None
     except AddressingError as exc:
         return None, f"the address cannot be opened: {exc}"
+
+
+def network_summons(summons: MeetingSummonsRequested) -> NotificationRequested:
+    """A district network's meeting summons as the request notify keeps: e-mails to the participants."""
+    return NotificationRequested(
+        notification_id=summons.notification_id, kind=NotificationKind.MEETING_SUMMONS,
+        police_district=summons.police_district,
+        recipients=[Recipient(kind=RecipientKind.MEETING_PARTICIPANT, email=p.email) for p in summons.participants],
+        requested_at=summons.requested_at, due_at=summons.starts_at, meeting_id=summons.meeting_id,
+        meeting_urgency=summons.meeting_urgency, link_path=summons.link_path,
+    )
 
 
 async def record_request(repo: NotificationRepository, ctx: Context, request: NotificationRequested) -> bool:

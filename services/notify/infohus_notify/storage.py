@@ -7,8 +7,8 @@ from sqlalchemy import JSON, Column, Text, UniqueConstraint, delete
 from sqlmodel import Field, SQLModel, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_platform.messaging import utcnow
-from infohus_platform.subject_access import row_record
+from infohus_platform.audit.subject_access import row_record
+from infohus_platform.messaging.outbox import utcnow
 
 from .domain import DUE_STATES, SENDING
 

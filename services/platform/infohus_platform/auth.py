@@ -6,23 +6,25 @@ allowed access to personal data is written to the processing log before anything
 """
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_contracts.municipalities import police_district_of, police_districts
+from infohus_contracts.base.municipalities import police_district_of, police_districts
+from infohus_platform.audit import processing_log
+from infohus_platform.errors import PolicyUnavailable
+from infohus_platform.policy import AccessDecision
+from infohus_platform.runtime import Runtime, runtime_of
 
-from . import processing_log
-from .policy import PolicyUnavailable
-from .runtime import Runtime, runtime_of
-
-ACCESS_DECISION = ("infohus/access", "decision")
+__all__ = ["AccessDecision", "Guard", "GuardDep", "Principal", "PrincipalDep", "TokenVerifier", "resource",
+           "visible_municipalities"]
 _bearer = HTTPBearer(auto_error=False, description="OIDC access token (JWT, RS256)")
 
 
@@ -97,15 +99,6 @@ PrincipalDep = Annotated[Principal, Depends(principal_of)]
 
 
 @dataclass
-class AccessDecision:
-    allow: bool
-    reasons: list[str] = field(default_factory=list)
-    log_access: bool = False
-    purpose: str = "prevention"
-    decision_id: str | None = None
-
-
-@dataclass
 class Guard:
     runtime: Runtime
     principal: Principal
@@ -116,18 +109,10 @@ class Guard:
         scoped = {"org": self.runtime.settings.infohus_org} | (resource or {})
         input_data = {"subject": self.principal.as_policy_subject(), "action": action, "resource": scoped}
         try:
-            answer = await self.runtime.policy.query(*ACCESS_DECISION, input_data)
+            return await self.runtime.policy.access(input_data)
         except PolicyUnavailable:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                                 detail="the access policy cannot be asked right now; nothing was done") from None
-        result = answer.get("result")
-        if not isinstance(result, dict):
-            return AccessDecision(False, ["access decision undefined: denied"], decision_id=answer.get("decision_id"))
-        return AccessDecision(
-            allow=result.get("allow") is True, reasons=list(result.get("reasons", [])),
-            log_access=result.get("log_access") is True, purpose=result.get("purpose") or "prevention",
-            decision_id=answer.get("decision_id"),
-        )
 
     async def require(
         self,
@@ -146,7 +131,7 @@ class Guard:
         decision = await self.decide(action, resource)
         if not decision.allow or (decision.log_access and log_now):
             async with self.runtime.db.session() as session:
-                await self.record(session, decision, action, subject_ref=subject_ref, data_classes=data_classes)
+                await self.record(session, decision, action, subjects=[subject_ref], data_classes=data_classes)
                 await session.commit()
         if not decision.allow:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"reasons": decision.reasons})
@@ -154,31 +139,20 @@ class Guard:
 
     async def record(
         self,
-        session: Any,
+        session: AsyncSession,
         decision: AccessDecision,
         action: str,
         *,
-        subject_ref: str | None = None,
+        subjects: Sequence[str | None] = (None,),
         data_classes: list[str] | None = None,
     ) -> None:
-        await self.record_each(session, decision, action, [subject_ref], data_classes=data_classes)
-
-    async def record_each(
-        self,
-        session: Any,
-        decision: AccessDecision,
-        action: str,
-        subject_refs: list[str | None],
-        *,
-        data_classes: list[str] | None = None,
-    ) -> None:
-        """One log entry per subject, for a list or an export that shows several people."""
-        if (decision.allow and not decision.log_access) or not subject_refs:
+        """The access in the processing log: one entry per subject (a list or an export shows several)."""
+        if (decision.allow and not decision.log_access) or not subjects:
             return
-        await processing_log.record_each(
-            session, subject_refs, actor=self.principal.user_id, actor_roles=self.principal.roles, action=action,
-            data_classes=data_classes or [], purpose=decision.purpose, decision_id=decision.decision_id,
-            outcome="allowed" if decision.allow else "denied", is_postgres=self.runtime.db.is_postgres,
+        await processing_log.record(
+            session, subjects=subjects, actor=self.principal.user_id, actor_roles=self.principal.roles,
+            action=action, data_classes=data_classes or [], purpose=decision.purpose,
+            decision_id=decision.decision_id, outcome="allowed" if decision.allow else "denied",
         )
 
 
@@ -203,22 +177,3 @@ def visible_municipalities(principal: Principal) -> list[str]:
     if "police_coordinator" in principal.roles and principal.police_district:
         return list(police_districts().get(principal.police_district, {}).get("municipalities", []))
     return [principal.municipality_code] if principal.municipality_code else []
-
-
-def processing_log_router() -> APIRouter:
-    """``GET /api/v1/processing-log``: this service's log entries about one subject, for compliance staff."""
-    router = APIRouter(prefix="/api/v1", tags=["compliance"])
-
-    @router.get("/processing-log")
-    async def read_log(runtime: Annotated[Runtime, Depends(runtime_of)], guard: GuardDep,
-                       subject_ref: Annotated[str, Query(min_length=1, max_length=100)],
-                       limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
-        await guard.require("processing_log.read", resource("processing_log", guard.principal.municipality_code),
-                            subject_ref=subject_ref, data_classes=["process"])
-        async with runtime.db.session() as session:
-            entry = processing_log.ProcessingLogEntry
-            query = select(entry).where(entry.subject_ref == subject_ref).order_by(col(entry.seq)).limit(limit)
-            rows = (await session.exec(query)).all()
-        return [row.model_dump(exclude={"prev_hash"}) for row in rows]
-
-    return router

@@ -1,16 +1,14 @@
 """The service's own database: SQLite by default, PostgreSQL in production."""
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
-
-from .migrations import upgrade
 
 
 class Database:
@@ -27,8 +25,8 @@ class Database:
             raise RuntimeError("database not started")
         return self._engine
 
-    async def start(self, package: str, tables: Sequence[type[SQLModel]]) -> None:
-        """Connect, and bring the schema to the newest revision of ``package``'s migrations."""
+    async def start(self) -> None:
+        """Connect (creating a PostgreSQL database on first start)."""
         if self.is_postgres:
             await _create_postgres_database(self.url)
         if self.is_sqlite:
@@ -40,8 +38,11 @@ class Database:
         else:
             self._engine = create_async_engine(self.url, pool_pre_ping=True, pool_size=10)
         self._sessions = async_sessionmaker(self._engine, class_=AsyncSession, expire_on_commit=False)
-        async with self._engine.begin() as conn:
-            await conn.run_sync(upgrade, package, tables)
+
+    async def run_sync(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Run synchronous work (a schema upgrade) on a connection, in one transaction."""
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(work, *args)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -3,15 +3,13 @@
 Production reads the JWKS URL of the municipality's identity provider (``OIDC_JWKS_URL``); this
 module exists so ``make run``, ``make token`` and the tests have real RS256 tokens to verify.
 
-    python -m infohus_platform.devidp token ssp_coordinator      # a token for the demo SSP coordinator
-    python -m infohus_platform.devidp users                      # the demo users
+    python -m infohus_tools.devidp token ssp_coordinator      # a token for the demo SSP coordinator
+    python -m infohus_tools.devidp users                      # the demo users
 """
 
-import argparse
 import base64
 import json
 import os
-import sys
 import time
 from pathlib import Path
 from uuid import uuid4
@@ -93,23 +91,3 @@ def issue_token(user: str | dict, directory: Path | None = None, ttl_seconds: in
     } | base | claims
     private = (key_dir(directory) / "private.pem").read_bytes()
     return jwt.encode(payload, private, algorithm="RS256", headers={"kid": KEY_ID})
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m infohus_platform.devidp")
-    sub = parser.add_subparsers(dest="command", required=True)
-    token = sub.add_parser("token", help="print a token for a demo user")
-    token.add_argument("user", choices=sorted(DEMO_USERS))
-    token.add_argument("--dir", type=Path, default=None)
-    sub.add_parser("users", help="list the demo users")
-    args = parser.parse_args()
-    if args.command == "users":
-        for name, user in DEMO_USERS.items():
-            print(f"{name:<32} {user['name']:<24} {','.join(user['roles'])}")
-        return 0
-    print(issue_token(args.user, args.dir))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

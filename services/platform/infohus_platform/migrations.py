@@ -1,21 +1,18 @@
 """Schema migrations with Alembic: each service keeps its revisions in ``<package>/migrations``.
 
 The service's lifespan upgrades its own database to the newest revision before it serves;
-``python -m infohus_platform.migrations revision <service> -m "what changed"`` writes a new
+``python -m infohus_tools.migrations revision <service> -m "what changed"`` writes a new
 revision by comparing the tables in code with a database built from the existing revisions.
 """
 
-import argparse
 import importlib
 import os
-import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -51,12 +48,12 @@ def upgrade(connection: Connection, package: str, tables: Sequence[type[SQLModel
     command.upgrade(config_for(package, tables, connection), "heads")
 
 
-def _other_branch_tables_left_alone(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+def _other_branch_tables_left_alone(obj, name, type_, reflected, compare_to) -> bool:
     # A platform revision must not drop a service's tables, nor the reverse: dropping a table is written by hand.
     return not (type_ == "table" and reflected and compare_to is None)
 
 
-def run_env(context) -> None:  # noqa: ANN001 (Alembic's context module)
+def run_env(context) -> None:
     """What every service's ``migrations/env.py`` runs: online, on the connection it was given."""
     connection = context.config.attributes["connection"]
     context.configure(connection=connection, target_metadata=context.config.attributes["target_metadata"],
@@ -67,40 +64,9 @@ def run_env(context) -> None:  # noqa: ANN001 (Alembic's context module)
 
 
 def platform_tables() -> list[type[SQLModel]]:
-    from .erasure import ERASURE_TABLES
-    from .messaging import MESSAGING_TABLES
-    from .processing_log import PROCESSING_LOG_TABLES
+    """The platform's own tables in every service's database: outbox, inbox, processing log, erasure proofs."""
+    from infohus_platform.audit.erasure import ERASURE_TABLES
+    from infohus_platform.audit.processing_log import PROCESSING_LOG_TABLES
+    from infohus_platform.messaging.outbox import MESSAGING_TABLES
 
     return [*MESSAGING_TABLES, *PROCESSING_LOG_TABLES, *ERASURE_TABLES]
-
-
-def service_tables(service: str) -> tuple[str, list[type[SQLModel]]]:
-    package = f"infohus_{service}"
-    storage = importlib.import_module(f"{package}.storage")
-    return package, [*storage.TABLES, *platform_tables()]
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m infohus_platform.migrations")
-    sub = parser.add_subparsers(dest="command", required=True)
-    revision = sub.add_parser("revision", help="write a new revision for a service's (or the platform's) tables")
-    revision.add_argument("service", help="intake, assessment, registry, network, notify, or platform")
-    revision.add_argument("-m", "--message", required=True)
-    args = parser.parse_args()
-    # The platform's revisions are written against one service's database: its tables are the same everywhere.
-    package, tables = service_tables("intake" if args.service == "platform" else args.service)
-    if args.service == "platform":
-        tables = platform_tables()
-    with tempfile.TemporaryDirectory() as folder:
-        engine = create_engine(f"sqlite:///{folder}/schema.db")
-        with engine.begin() as connection:
-            config = config_for(package, tables, connection)
-            command.upgrade(config, "heads")
-            head = f"{args.service}@head"
-            command.revision(config, message=args.message, autogenerate=True, head=head,
-                             version_path=str(PLATFORM_VERSIONS) if args.service == "platform" else None)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,13 +3,14 @@
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import correlation
+from infohus_platform import correlation
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
@@ -31,36 +32,40 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     structlog.contextvars.bind_contextvars(service=service)
 
 
-class Metrics:
-    """One registry per app, so several apps can live in one test process."""
+class MetricRegistry:
+    """One registry per app, so several apps can live in one test process.
 
-    def __init__(self, service: str) -> None:
+    ``counter`` and ``histogram`` are the one way to declare a metric, the platform's and a service's own.
+    Labels are ids, route templates, kinds and outcomes: never personal data.
+    """
+
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.http_requests = Counter(
-            "infohus_http_requests_total", "HTTP requests", ["route", "method", "status"], registry=self.registry
-        )
-        self.http_latency = Histogram(
-            "infohus_http_request_seconds", "HTTP request latency", ["route", "method"], registry=self.registry
-        )
-        self.shares = Counter(
-            "infohus_outbox_shares_total", "Outbox events by policy outcome", ["topic", "outcome"],
-            registry=self.registry,
-        )
-        self.policy_unavailable = Counter(
-            "infohus_policy_unavailable_total", "Times OPA could not be asked (nothing left)", registry=self.registry
-        )
-        self.dead_letters = Counter(
-            "infohus_dead_letters_total", "Events sent to a dead-letter topic", ["topic", "reason"],
-            registry=self.registry,
-        )
-        self.redeliveries = Counter(
-            "infohus_event_retries_total", "Event handling failures that will be retried", ["topic"],
-            registry=self.registry,
-        )
-        self.quarantined = Counter(
-            "infohus_quarantined_total", "Inbound events refused by a strict schema", ["topic"],
-            registry=self.registry,
-        )
+
+    def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:
+        return Counter(name, documentation, list(labels), registry=self.registry)
+
+    def histogram(self, name: str, documentation: str, labels: Sequence[str] = (), **kwargs: Any) -> Histogram:
+        return Histogram(name, documentation, list(labels), registry=self.registry, **kwargs)
+
+
+class Metrics(MetricRegistry):
+    """What every service measures: HTTP, shares, OPA outages, dead letters, retries, quarantine."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.http_requests = self.counter("infohus_http_requests_total", "HTTP requests", ["route", "method", "status"])
+        self.http_latency = self.histogram("infohus_http_request_seconds", "HTTP request latency", ["route", "method"])
+        self.shares = self.counter("infohus_outbox_shares_total", "Outbox events by policy outcome",
+                                   ["topic", "outcome"])
+        self.policy_unavailable = self.counter("infohus_policy_unavailable_total",
+                                               "Times OPA could not be asked (nothing left)")
+        self.dead_letters = self.counter("infohus_dead_letters_total", "Events sent to a dead-letter topic",
+                                         ["topic", "reason"])
+        self.redeliveries = self.counter("infohus_event_retries_total",
+                                         "Event handling failures that will be retried", ["topic"])
+        self.quarantined = self.counter("infohus_quarantined_total", "Inbound events refused by a strict schema",
+                                        ["topic"])
 
 
 Headers = list[tuple[bytes, bytes]]

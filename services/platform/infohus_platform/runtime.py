@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from faststream.kafka import KafkaBroker
 
-from .db import Database
-from .messaging import OutboxRelay
-from .observability import Metrics
-from .policy import PolicyClient
-from .settings import ServiceSettings
+from infohus_platform.db import Database
+from infohus_platform.messaging.relay import OutboxRelay
+from infohus_platform.observability import Metrics
+from infohus_platform.policy import PolicyClient
+from infohus_platform.settings import ServiceSettings
 
 
 @dataclass

@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request
@@ -12,19 +13,19 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlmodel import SQLModel
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
-from infohus_contracts.topics import ALL_TOPICS
-
-from .auth import TokenVerifier, processing_log_router
-from .db import Database
-from .kafka import DeadLetters, make_broker
-from .messaging import MESSAGING_TABLES, OutboxRelay
-from .processing_log import PROCESSING_LOG_TABLES, ensure_head
-from .observability import HttpMiddleware, Metrics, configure_logging
-from .erasure import ERASURE_TABLES
-from .errors import RuleViolation, ShareRefused
-from .policy import PolicyClient, PolicyUnavailable
-from .runtime import Runtime
-from .settings import ServiceSettings, jwks_location
+from infohus_contracts.base.topics import Topic
+from infohus_platform import migrations
+from infohus_platform.audit.api import processing_log_router
+from infohus_platform.audit.processing_log import ensure_head
+from infohus_platform.auth import TokenVerifier
+from infohus_platform.db import Database
+from infohus_platform.errors import InfohusError, NotFound, PolicyUnavailable, RuleViolation, ShareRefused
+from infohus_platform.messaging.kafka import DeadLetters, make_broker
+from infohus_platform.messaging.relay import OutboxRelay
+from infohus_platform.observability import HttpMiddleware, Metrics, configure_logging
+from infohus_platform.policy import PolicyClient
+from infohus_platform.runtime import Runtime
+from infohus_platform.settings import ServiceSettings, jwks_location
 
 log = structlog.get_logger(__name__)
 
@@ -33,14 +34,22 @@ def build_app(
     settings: ServiceSettings,
     *,
     title: str,
+    topics: tuple[Topic, ...],
     tables: Sequence[type[SQLModel]],
     routers: Sequence[APIRouter] = (),
     register_handlers: Callable[[Runtime], None] | None = None,
     background: Sequence[Callable[[Runtime], Awaitable[None]]] = (),
+    metrics: Metrics | None = None,
 ) -> FastAPI:
+    """A service: its HTTP app, and a lifespan that owns its broker, OPA client and database.
+
+    ``topics`` is the catalogue the instance knows: the service publishes to those it produces and
+    may subscribe only to those it consumes. ``metrics`` is a service's subclass of ``Metrics`` when it
+    measures more than every service does.
+    """
     configure_logging(settings.service_name, settings.log_level)
-    metrics = Metrics(settings.service_name)
-    dead_letters = DeadLetters(settings, metrics)
+    metrics = metrics or Metrics()
+    dead_letters = DeadLetters(settings, metrics, topics)
     broker = make_broker(settings, metrics, dead_letters)
     db = Database(settings.storage_url())
     policy = PolicyClient(settings.opa_url, timeout=settings.opa_timeout_seconds)
@@ -49,7 +58,7 @@ def build_app(
         topic.name: broker.publisher(
             topic.qualified(settings.kafka_topic_prefix), schema=topic.schema, description=topic.description
         )
-        for topic in ALL_TOPICS
+        for topic in topics
         if settings.service_name in topic.producers
     }
     relay = OutboxRelay(settings, db, publishers, policy, metrics, broker_ready)
@@ -69,8 +78,9 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        await db.start(f"infohus_{settings.service_name}", [*tables, *MESSAGING_TABLES, *PROCESSING_LOG_TABLES,
-                                                            *ERASURE_TABLES])
+        await db.start()
+        await db.run_sync(migrations.upgrade, f"infohus_{settings.service_name}",
+                          [*tables, *migrations.platform_tables()])
         async with db.session() as session:
             await ensure_head(session)
         async with policy:
@@ -128,6 +138,8 @@ def _health_router(runtime: Runtime) -> APIRouter:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    """One answer shape for every error of the family (``errors.py``) and for invalid requests."""
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         # Field and reason only: the rejected value is never echoed (it may be a CPR number).
@@ -141,16 +153,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
 
-    @app.exception_handler(RuleViolation)
-    async def rule_violation(_: Request, exc: RuleViolation) -> JSONResponse:
-        return JSONResponse({"detail": "invalid request", "errors": [{"field": exc.field, "reason": exc.reason,
-                                                                      "type": "rule"}]}, status_code=422)
+    @app.exception_handler(InfohusError)
+    async def infohus_error(_: Request, exc: InfohusError) -> JSONResponse:
+        return JSONResponse(error_body(exc), status_code=exc.status)
 
-    @app.exception_handler(ShareRefused)
-    async def share_refused(_: Request, exc: ShareRefused) -> JSONResponse:
-        return JSONResponse({"detail": {"reasons": exc.reasons, "decision_id": exc.decision_id}}, status_code=403)
 
-    @app.exception_handler(PolicyUnavailable)
-    async def policy_unavailable(_: Request, exc: PolicyUnavailable) -> JSONResponse:
-        return JSONResponse({"detail": "the policy service cannot be asked right now; nothing was shared"},
-                            status_code=503)
+def error_body(exc: InfohusError) -> dict[str, Any]:
+    """The answer's body for an error of the family: what and why, never a value that was sent."""
+    if isinstance(exc, RuleViolation):
+        return {"detail": "invalid request", "errors": [{"field": exc.field, "reason": exc.reason,
+                                                         "type": exc.error_type}]}
+    if isinstance(exc, ShareRefused):
+        return {"detail": {"reasons": exc.reasons, "decision_id": exc.decision_id}}
+    if isinstance(exc, PolicyUnavailable):
+        return {"detail": "the policy service cannot be asked right now; nothing was shared"}
+    if isinstance(exc, NotFound):
+        return {"detail": exc.detail}
+    return {"detail": str(exc) or "internal error"}

@@ -1,7 +1,7 @@
 """Settings from the environment. One class per service derives from ``ServiceSettings``."""
 
-import json
 import hashlib
+import json
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -54,6 +54,10 @@ class ServiceSettings(BaseSettings):
     def source(self) -> str:
         """The CloudEvents ``source`` of everything this service publishes."""
         return f"/infohus/{self.infohus_org}/{self.service_name}"
+
+    def sender(self) -> dict[str, str]:
+        """This service as the sender of a share, as the share policy reads it."""
+        return {"service": self.service_name, "org": self.infohus_org, "regime": self.infohus_regime}
 
     def stated_basis(self, data_classes: "list[str] | set[str]") -> dict[str, str]:
         """The basis this controller states for the art. 9 and art. 10 data in a share."""

@@ -35,7 +35,7 @@ async def registrations(
     classes = sorted({Registration.__data_classes__[name] for name in LISTED_FIELDS})
     async with runtime.db.session() as session:
         rows = await RegistrationRepository(session).listing(municipality, period, open_only, limit)
-        await guard.record_each(session, decision, "registration.list", [row.concern_id for row in rows],
+        await guard.record(session, decision, "registration.list", subjects=[row.concern_id for row in rows],
                                 data_classes=classes)
         await session.commit()
     return [row.model_dump(mode="json", include=set(LISTED_FIELDS)) for row in rows]

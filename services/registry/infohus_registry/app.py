@@ -2,14 +2,15 @@
 
 from fastapi import FastAPI
 
+from infohus_contracts.case.topics import ALL_TOPICS
+from infohus_platform.audit.subject_access import subject_access_router
 from infohus_platform.service import build_app
-from infohus_platform.subject_access import subject_access_router
 
 from .api import router
 from .compliance import router as compliance_router
+from .handlers import register_handlers
 from .retention import daily
 from .retention import router as retention_router
-from .handlers import register_handlers
 from .settings import RegistrySettings
 from .storage import TABLES, subject_records
 
@@ -18,6 +19,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
     return build_app(
         settings or RegistrySettings(),
         title="Infohus registry",
+        topics=ALL_TOPICS,
         tables=TABLES,
         routers=[router, compliance_router, retention_router, subject_access_router(subject_records)],
         background=[daily],

@@ -1,17 +1,12 @@
 """"What would be shared?" for compliance staff: per field of a registration, whether it would go to
 a recipient and why, as OPA decides it. Nothing is sent.
 
-    python -m infohus_registry.compliance --concern <id> --recipient network --purpose statistics
+    python -m infohus_tools.share_preview --concern <id> --recipient network --purpose statistics
 """
 
-import argparse
-import json
-import os
-import sys
 from typing import Any, Literal
 from uuid import UUID
 
-import httpx
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 
@@ -21,7 +16,6 @@ from infohus_platform.runtime import RuntimeDep
 from .storage import Registration, RegistrationRepository
 
 router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
-PREVIEW = ("infohus/share", "preview")
 
 
 class SharePreviewIn(BaseModel):
@@ -40,7 +34,7 @@ def preview_input(registration: Registration, body: SharePreviewIn, settings: An
               if getattr(registration, name) not in (None, "", [])]
     return {
         "action": "send",
-        "sender": {"service": "registry", "org": settings.infohus_org, "regime": settings.infohus_regime},
+        "sender": settings.sender(),
         "recipient": {"kind": body.recipient_kind, "org": body.recipient_org or settings.infohus_org},
         "purpose": body.purpose, "fields": fields, "acting_role": acting_role,
         "subject": {"municipality_code": registration.municipality_code},
@@ -58,46 +52,8 @@ async def share_preview(body: SharePreviewIn, runtime: RuntimeDep, guard: GuardD
         raise HTTPException(404, detail="no registration for that concern")
     await guard.require("compliance.preview", resource("registration", registration.municipality_code),
                         subject_ref=registration.concern_id, data_classes=["process"])
-    answer = await runtime.policy.query(*PREVIEW, preview_input(registration, body, runtime.settings,
-                                                                "compliance_officer"))
-    result = answer.get("result")
-    if not isinstance(result, dict):
+    preview = await runtime.policy.share_preview(preview_input(registration, body, runtime.settings,
+                                                               "compliance_officer"))
+    if preview.result is None:
         raise HTTPException(503, detail="the share preview policy gave no answer")
-    return result | {"concern_id": str(body.concern_id), "decision_id": answer.get("decision_id")}
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description="What would be shared with a recipient? Nothing is sent.")
-    parser.add_argument("--concern", required=True, help="concern id")
-    parser.add_argument("--recipient", required=True, help="recipient kind, e.g. network, local_police")
-    parser.add_argument("--purpose", default="prevention")
-    parser.add_argument("--necessity", default=None, help="the necessity reason, for § 115 recipients")
-    parser.add_argument("--registry", default=os.environ.get("REGISTRY_URL", "http://127.0.0.1:8003"))
-    parser.add_argument("--json", action="store_true", help="also print the policy's whole answer")
-    parser.add_argument("--token", default=os.environ.get("INFOHUS_TOKEN"),
-                        help="a compliance officer's bearer token (default: INFOHUS_TOKEN, or a dev token)")
-    args = parser.parse_args()
-    token = args.token
-    if not token:
-        from infohus_platform.devidp import issue_token
-
-        token = issue_token("compliance_officer")
-    response = httpx.post(f"{args.registry}/api/v1/compliance/share-preview", timeout=10,
-                          headers={"Authorization": f"Bearer {token}"},
-                          json={"concern_id": args.concern, "recipient_kind": args.recipient, "purpose": args.purpose,
-                                "necessity_reason": args.necessity})
-    if response.status_code != 200:
-        print(f"{response.status_code}: {response.text}", file=sys.stderr)
-        return 1
-    result = response.json()
-    print(f"Recipient {args.recipient}, purpose {args.purpose} (policy {result.get('policy_version')}):")
-    for field in result["fields"]:
-        verdict = "WOULD GO " if field["shared"] else "withheld "
-        print(f"  {verdict} {field['name']:<18} [{field['data_class']}] {'; '.join(field['reasons'])}")
-    if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return preview.result | {"concern_id": str(body.concern_id), "decision_id": preview.decision_id}

@@ -4,10 +4,8 @@ from uuid import uuid4
 
 import structlog
 
-from faststream.kafka import KafkaMessage
-
-from infohus_contracts.events import CaseEvent, CaseOpened
-from infohus_contracts.notifications import (
+from infohus_contracts.case.events import CaseEvent, CaseOpened
+from infohus_contracts.case.notifications import (
     AddressingError,
     NotificationKind,
     NotificationRequested,
@@ -15,11 +13,11 @@ from infohus_contracts.notifications import (
     addressing_key,
     seal_addressing,
 )
-from infohus_contracts.topics import CASE_EVENTS, NOTIFY_REQUESTS
-from infohus_platform import processing_log
-from infohus_platform.kafka import MalformedEvent, subscribe
-from infohus_platform.messaging import Share, consume_once, stage_event, utcnow
-from infohus_platform.policy import KThreshold
+from infohus_contracts.case.topics import CASE_EVENTS, NOTIFY_REQUESTS
+from infohus_platform.audit import processing_log
+from infohus_platform.errors import MalformedEvent
+from infohus_platform.messaging.consumer import Delivery, consumer
+from infohus_platform.messaging.outbox import Share, stage_event, utcnow
 from infohus_platform.runtime import Runtime
 
 from .domain import REGISTRATION_CLASSES, age_band, apply_change, period_of
@@ -27,40 +25,34 @@ from .settings import RegistrySettings
 from .statistics import stage_aggregates
 from .storage import Registration, RegistrationRepository
 
-
 log = structlog.get_logger(__name__)
 
 
 def register_handlers(runtime: Runtime) -> None:
     settings = runtime.settings
     assert isinstance(settings, RegistrySettings)
-    k_threshold = KThreshold(runtime.policy, settings.default_k_threshold)
 
-    @subscribe(runtime.broker, settings, CASE_EVENTS)
-    async def on_case_event(event: CaseEvent, message: KafkaMessage) -> None:
-        k = await k_threshold.current()
-        async with runtime.db.session() as session:
-            if not await consume_once(session, message.headers["ce_id"], CASE_EVENTS.name):
-                return
-            if isinstance(event, CaseOpened):
-                await _register(runtime, session, event, k)
-            else:
-                registration = await RegistrationRepository(session).get(str(event.concern_id))
-                if registration is None:
-                    # Case events are keyed by concern id, so the opening always comes first.
-                    raise MalformedEvent("a case event for a concern that was never registered")
-                if registration.erased_at is None and apply_change(registration, event):
-                    registration.updated_at = utcnow()
-                    session.add(registration)
-                    await processing_log.record(
-                        session, actor="service:registry", action=f"registration.update:{event.kind}",
-                        subject_ref=registration.concern_id, data_classes=REGISTRATION_CLASSES,
-                        purpose="prevention", is_postgres=runtime.db.is_postgres,
-                    )
-                    await session.flush()
-                    await stage_aggregates(runtime, session, registration.municipality_code, registration.period, k)
-            await session.commit()
-        runtime.relay.wake()
+    @consumer(runtime, CASE_EVENTS)
+    async def on_case_event(event: CaseEvent, delivery: Delivery) -> None:
+        k = await runtime.policy.k_threshold(settings.default_k_threshold)
+        session = delivery.session
+        if isinstance(event, CaseOpened):
+            await _register(runtime, session, event, k)
+        else:
+            registration = await RegistrationRepository(session).get(str(event.concern_id))
+            if registration is None:
+                # Case events are keyed by concern id, so the opening always comes first.
+                raise MalformedEvent("a case event for a concern that was never registered")
+            if registration.erased_at is None and apply_change(registration, event):
+                registration.updated_at = utcnow()
+                session.add(registration)
+                await processing_log.record(
+                    session, actor="service:registry", action=f"registration.update:{event.kind}",
+                    subjects=[registration.concern_id], data_classes=REGISTRATION_CLASSES,
+                    purpose="prevention",
+                )
+                await session.flush()
+                await stage_aggregates(runtime, session, registration.municipality_code, registration.period, k)
 
 
 async def _register(runtime: Runtime, session, event: CaseOpened, k: int) -> None:
@@ -95,8 +87,8 @@ async def _register(runtime: Runtime, session, event: CaseOpened, k: int) -> Non
     )
     await session.flush()
     await processing_log.record(
-        session, actor="service:registry", action="registration.create", subject_ref=concern_id,
-        data_classes=REGISTRATION_CLASSES, purpose="prevention", is_postgres=runtime.db.is_postgres,
+        session, actor="service:registry", action="registration.create", subjects=[concern_id],
+        data_classes=REGISTRATION_CLASSES, purpose="prevention",
     )
 
     notification_id = uuid4()
@@ -113,7 +105,6 @@ async def _register(runtime: Runtime, session, event: CaseOpened, k: int) -> Non
         session,
         runtime.settings,
         topic=NOTIFY_REQUESTS,
-        event_type="dk.infohus.notify.requested.v1",
         body=notification,
         key=concern_id,
         subject=concern_id,

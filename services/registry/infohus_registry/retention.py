@@ -6,6 +6,7 @@ deletion date has passed and no legal hold applies, the registry anonymises its 
 """
 
 import asyncio
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
@@ -14,31 +15,29 @@ import structlog
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from infohus_contracts.events import PersonErased
-from infohus_contracts.topics import ERASURE
-from infohus_platform import processing_log
+from infohus_contracts.case.events import PersonErased
+from infohus_contracts.case.topics import ERASURE
+from infohus_platform.audit import processing_log
+from infohus_platform.audit.erasure import ErasureProof, concern_ref
 from infohus_platform.auth import GuardDep, resource
-from infohus_platform.erasure import ErasureProof, concern_ref
-from infohus_platform.messaging import Share, stage_event
+from infohus_platform.messaging.outbox import Share, stage_event
+from infohus_platform.policy import RetentionSchedule
 from infohus_platform.runtime import Runtime, RuntimeDep
 
 from .domain import anonymise, retention_outcome
 from .storage import Registration, RegistrationRepository
 
 log = structlog.get_logger(__name__)
-SCHEDULE = ("infohus/retention", "schedule")
 router = APIRouter(prefix="/api/v1/retention", tags=["retention"])
 
 
-async def schedule_for(runtime: Runtime, registration: Registration) -> dict:
-    answer = await runtime.policy.query(*SCHEDULE, {
+async def schedule_for(runtime: Runtime, registration: Registration) -> RetentionSchedule:
+    return await runtime.policy.retention_schedule({
         "outcome": retention_outcome(registration),
         "closed_on": registration.closed_at.date().isoformat() if registration.closed_at else None,
         "last_follow_up_on": registration.last_follow_up_on.isoformat() if registration.last_follow_up_on else None,
         "legal_hold": registration.legal_hold,
     })
-    return answer.get("result") or {"delete_on": None, "rule": "REVIEW", "action": "review",
-                                    "reason": "retention policy undefined: nothing is deleted"}
 
 
 async def run_retention(runtime: Runtime, today: date) -> dict[str, int]:
@@ -48,13 +47,13 @@ async def run_retention(runtime: Runtime, today: date) -> dict[str, int]:
         repository = RegistrationRepository(session)
         for registration in await repository.closed_not_erased():
             plan = await schedule_for(runtime, registration)
-            delete_on = date.fromisoformat(plan["delete_on"]) if plan.get("delete_on") else None
-            registration.delete_on, registration.retention_rule = delete_on, plan.get("rule")
+            delete_on = date.fromisoformat(plan.delete_on) if plan.delete_on else None
+            registration.delete_on, registration.retention_rule = delete_on, plan.rule
             session.add(registration)
             scheduled += 1
-            if delete_on is None or delete_on > today or plan.get("action") not in ("anonymise", "delete"):
+            if delete_on is None or delete_on > today or plan.action not in ("anonymise", "delete"):
                 continue
-            await erase_registration(runtime, session, registration, plan["rule"])
+            await erase_registration(runtime, session, registration, plan.rule)
             erased += 1
         await session.commit()
     runtime.relay.wake()
@@ -68,12 +67,11 @@ async def erase_registration(runtime: Runtime, session, registration: Registrati
     session.add(ErasureProof(concern_ref=concern_ref(registration.concern_id), service="registry", rule=rule,
                              erased_at=now, rows_deleted=1))
     tombstone = PersonErased(concern_id=UUID(registration.concern_id), rule=rule, erased_at=now)
-    stage_event(session, runtime.settings, topic=ERASURE, event_type="dk.infohus.person.erased.v1", body=tombstone,
+    stage_event(session, runtime.settings, topic=ERASURE, body=tombstone,
                 key=registration.concern_id, subject=registration.concern_id,
                 share=Share.of(tombstone, recipient_kind="internal", purpose="prevention"))
     await processing_log.record(session, actor="service:registry", action=f"erasure:{rule}",
-                                subject_ref=registration.concern_id, data_classes=["process"], purpose="prevention",
-                                is_postgres=runtime.db.is_postgres)
+                                subjects=[registration.concern_id], data_classes=["process"], purpose="prevention")
     log.info("registration anonymised at the end of retention", rule=rule)
 
 
@@ -90,7 +88,7 @@ async def retention_of(concern_id: UUID, runtime: RuntimeDep, guard: GuardDep) -
         raise HTTPException(404, detail="no registration for that concern")
     await guard.require("retention.read", resource("registration", registration.municipality_code))
     plan = await schedule_for(runtime, registration)
-    return plan | {"legal_hold": registration.legal_hold, "erased_at": registration.erased_at}
+    return asdict(plan) | {"legal_hold": registration.legal_hold, "erased_at": registration.erased_at}
 
 
 @router.post("/{concern_id}/hold")
@@ -105,8 +103,8 @@ async def set_hold(concern_id: UUID, body: HoldIn, runtime: RuntimeDep, guard: G
         session.add(registration)
         await processing_log.record(session, actor=guard.principal.user_id, actor_roles=guard.principal.roles,
                                     action="retention.hold" if body.legal_hold else "retention.release",
-                                    subject_ref=registration.concern_id, data_classes=["process"],
-                                    purpose="compliance", is_postgres=runtime.db.is_postgres)
+                                    subjects=[registration.concern_id], data_classes=["process"],
+                                    purpose="compliance")
         await session.commit()
     return {"concern_id": str(concern_id), "legal_hold": body.legal_hold}
 

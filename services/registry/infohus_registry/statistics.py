@@ -28,16 +28,15 @@ import structlog
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_contracts.aggregates import DIMENSIONS, AggregateMetric, AggregateReport, valid_dimension_value
-from infohus_contracts.topics import NETWORK_AGGREGATES
-from infohus_platform.messaging import OutboxMessage, Share, stage_event, utcnow
+from infohus_contracts.base.aggregates import DIMENSIONS, AggregateMetric, AggregateReport, valid_dimension_value
+from infohus_contracts.base.topics import NETWORK_AGGREGATES
+from infohus_platform.messaging.outbox import OutboxMessage, Share, stage_event, utcnow
 from infohus_platform.runtime import Runtime
 
 from .storage import Registration
 
 log = structlog.get_logger(__name__)
 
-EVENT_TYPE = "dk.infohus.network.aggregate.v1"
 VOLUME = AggregateMetric.CONCERNS_RECEIVED
 
 
@@ -157,7 +156,6 @@ async def stage_aggregates(runtime: Runtime, session: AsyncSession, municipality
             session,
             runtime.settings,
             topic=NETWORK_AGGREGATES,
-            event_type=EVENT_TYPE,
             body=report,
             key=report.cell_key,
             share=Share.of(report, recipient_kind="network", purpose="statistics", aggregate=policy_aggregate(report)),

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_platform.subject_access import row_record
+from infohus_platform.audit.subject_access import row_record
 
 
 class Registration(SQLModel, table=True):

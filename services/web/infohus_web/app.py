@@ -18,18 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from infohus_platform.observability import configure_logging
 
-from . import auth, cases, devidp, intake, others
+from . import auth, devidp
 from .client import SignedOut
-from .core import (
-    FormExpired,
-    LoginRequired,
-    add_page_middleware,
-    make_web,
-    redirect,
-    render,
-    session_of,
-    web_of,
-)
+from .core import FormExpired, LoginRequired, add_page_middleware, make_web, problem_page, redirect, session_of, web_of
+from .pages import cases, compliance, home, intake, meetings, registrations, requests, statistics
 from .sessions import COOKIE
 from .settings import SERVICE_NAMES, WebSettings
 
@@ -69,9 +61,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
-        return Response(generate_latest(web.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(web.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (auth, intake, cases, others):
+    for module in (auth, home, intake, cases, requests, meetings, registrations, statistics, compliance):
         app.include_router(module.router)
     if settings.dev_login:
         app.state.dev_idp_grants = {}
@@ -95,21 +87,19 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(FormExpired)
     async def form_expired(request: Request, _: FormExpired) -> Response:
         session_of(request)
-        return render(request, "problem.html", title="Formularen er udløbet", status=400,
-                      message="Formularen er udløbet eller kom ikke fra denne side. Gå tilbage, genindlæs siden "
-                              "og prøv igen.", what="")
+        return problem_page(request, "Formularen er udløbet", "Formularen er udløbet eller kom ikke fra denne side. "
+                            "Gå tilbage, genindlæs siden og prøv igen.", status=400)
 
     @app.exception_handler(RequestValidationError)
     async def bad_address(request: Request, _: RequestValidationError) -> Response:
         session_of(request)
-        return render(request, "problem.html", title="Siden findes ikke", status=404,
-                      message="Adressen er ikke gyldig. Brug menuen for at finde det, du leder efter.", what="")
+        return problem_page(request, "Siden findes ikke",
+                            "Adressen er ikke gyldig. Brug menuen for at finde det, du leder efter.", status=404)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         session_of(request)
         if exc.status_code == 404:
-            return render(request, "problem.html", title="Siden findes ikke", status=404,
-                          message="Siden findes ikke. Brug menuen for at finde det, du leder efter.", what="")
-        return render(request, "problem.html", title="Noget gik galt", status=exc.status_code,
-                      message="Siden kunne ikke vises.", what="")
+            return problem_page(request, "Siden findes ikke",
+                                "Siden findes ikke. Brug menuen for at finde det, du leder efter.", status=404)
+        return problem_page(request, "Noget gik galt", "Siden kunne ikke vises.", status=exc.status_code)

@@ -94,11 +94,3 @@ async def logout(request: Request) -> Response:
     response = redirect("/log-ind?besked=logget-ud")
     response.delete_cookie(COOKIE, path="/")
     return response
-
-
-@router.get("/", response_class=HTMLResponse)
-async def home(request: Request) -> Response:
-    session = session_of(request)
-    if session is None:
-        return redirect("/log-ind")
-    return render(request, "home.html", title="Forside")

@@ -5,20 +5,32 @@ answer comes back as an ``ApiResult`` whose status the pages turn into Danish.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from prometheus_client import CollectorRegistry, Histogram
 
 from infohus_platform import correlation
+from infohus_platform.observability import MetricRegistry
 
-from .messages import refusal_reasons
+from .messages import field_errors, refusal_reasons
 from .settings import SERVICE_NAMES, WebSettings
 
 
 class SignedOut(Exception):
     """The service refused the token (401): expired or not valid; the user signs in again."""
+
+
+@dataclass
+class Failure:
+    """Why a posted form did not go through, for the page that shows it again: the service's field
+    errors (422), the policy's reasons (403) or a Danish sentence for anything else."""
+
+    status: int
+    errors: dict[str, str] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    problem: str | None = None
 
 
 @dataclass
@@ -44,6 +56,19 @@ class ApiResult:
     def reasons(self) -> list[str]:
         return refusal_reasons(self.body)
 
+    @property
+    def failure_status(self) -> int:
+        """The page's status for an answer that is not ok: the service's error, or 502 for anything else."""
+        return self.status if self.status >= 400 else 502
+
+    def failure(self, map_field: Callable[[str], str] | None = None) -> Failure:
+        """The answer to a form that did not go through; ``map_field`` names the form field of an API field."""
+        if self.invalid:
+            return Failure(self.failure_status, errors=field_errors(self.body, map_field))
+        if self.refused:
+            return Failure(self.failure_status, reasons=self.reasons)
+        return Failure(self.failure_status, problem=self.problem())
+
     def problem(self) -> str:
         """A Danish sentence for an answer that is neither ok, refused nor invalid."""
         if self.unavailable or self.status in (502, 503, 504):
@@ -56,12 +81,12 @@ class ApiResult:
 class Services:
     """One keep-alive HTTP client per service."""
 
-    def __init__(self, settings: WebSettings, registry: CollectorRegistry) -> None:
+    def __init__(self, settings: WebSettings, metrics: MetricRegistry) -> None:
         self.settings = settings
         self.clients: dict[str, httpx.AsyncClient] = {}
-        self.latency = Histogram(
+        self.latency = metrics.histogram(
             "infohus_web_api_seconds", "Time the gateway waited for a service's API", ["service", "method"],
-            registry=registry, buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5),
+            buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5),
         )
 
     async def start(self) -> None:

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import Counter, Histogram
 from starlette.datastructures import FormData
 from starlette.types import Scope
 
-from infohus_contracts.municipalities import municipality_name, police_districts
-from infohus_platform.observability import HttpMiddleware
+from infohus_contracts.base.municipalities import municipality_name, police_districts
+from infohus_platform.observability import HttpMiddleware, MetricRegistry
 
 from . import labels
 from .client import ApiResult, Services
@@ -54,14 +54,14 @@ class Web:
     sessions: SessionStore
     oidc: OidcClient
     templates: jinja2.Environment
-    registry: CollectorRegistry
+    metrics: MetricRegistry
     page_seconds: Histogram
     template_seconds: Histogram
     requests: Counter
 
 
 def make_web(settings: WebSettings) -> Web:
-    registry = CollectorRegistry()
+    metrics = MetricRegistry()
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("infohus_web", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
@@ -76,17 +76,17 @@ def make_web(settings: WebSettings) -> Web:
                        fid=lambda name: str(name).replace(".", "-").replace("_", "-"))
     return Web(
         settings=settings,
-        services=Services(settings, registry),
+        services=Services(settings, metrics),
         sessions=SessionStore(settings.session_ttl_seconds),
         oidc=OidcClient(settings),
         templates=env,
-        registry=registry,
-        page_seconds=Histogram("infohus_web_page_seconds", "Time to produce a page, API calls included",
-                               ["route", "method"], registry=registry, buckets=PAGE_BUCKETS),
-        template_seconds=Histogram("infohus_web_template_seconds", "Time to render a template",
-                                   ["template"], registry=registry, buckets=PAGE_BUCKETS),
-        requests=Counter("infohus_web_requests_total", "Requests to the web interface", ["route", "method", "status"],
-                         registry=registry),
+        metrics=metrics,
+        page_seconds=metrics.histogram("infohus_web_page_seconds", "Time to produce a page, API calls included",
+                                       ["route", "method"], buckets=PAGE_BUCKETS),
+        template_seconds=metrics.histogram("infohus_web_template_seconds", "Time to render a template",
+                                           ["template"], buckets=PAGE_BUCKETS),
+        requests=metrics.counter("infohus_web_requests_total", "Requests to the web interface",
+                                 ["route", "method", "status"]),
     )
 
 
@@ -144,8 +144,12 @@ def refused(request: Request, result: ApiResult, *, title: str = "Ingen adgang",
     """A refusal page: the service's (OPA's) reasons under a Danish heading."""
     if result.refused:
         return render(request, "refusal.html", title=title, status=403, reasons=result.reasons, what=what)
-    status = result.status if result.status >= 400 else 502
-    return render(request, "problem.html", title="Noget gik galt", status=status, message=result.problem(), what=what)
+    return problem_page(request, "Noget gik galt", result.problem(), status=result.failure_status, what=what)
+
+
+def problem_page(request: Request, title: str, message: str, *, status: int, what: str = "") -> HTMLResponse:
+    """A page with one Danish sentence about what went wrong."""
+    return render(request, "problem.html", title=title, status=status, message=message, what=what)
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -166,6 +170,17 @@ def format_date(value: Any) -> str:
         return date.fromisoformat(str(value)[:10]).strftime("%d-%m-%Y")
     except ValueError:
         return str(value)
+
+
+def local_time_iso(value: str) -> str:
+    """A ``datetime-local`` form value (Danish local time) as the aware timestamp the API wants.
+
+    A value that is not a time is passed on as typed: the service says why.
+    """
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=LOCAL_TIME).isoformat()
+    except ValueError:
+        return value
 
 
 def parse_datetime(value: Any) -> datetime | None:

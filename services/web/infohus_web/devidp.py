@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from infohus_platform.devidp import DEMO_USERS, ISSUER, ensure_keys, issue_token
 
-from .core import redirect, render, web_of
+from .core import problem_page, redirect, render, web_of
 from .oidc import pkce_challenge
 
 router = APIRouter(prefix="/dev-idp", include_in_schema=False)
@@ -48,8 +48,8 @@ def _base(request: Request) -> str:
 
 
 def _refusal(request: Request, reason: str) -> Response:
-    return render(request, "problem.html", title="Log-ind afvist", status=400,
-                  message=f"Udviklingens identitetsudbyder afviste anmodningen: {reason}", what="")
+    return problem_page(request, "Log-ind afvist", f"Udviklingens identitetsudbyder afviste anmodningen: {reason}",
+                        status=400)
 
 
 def _check(request: Request, client_id: str, redirect_uri: str, challenge_method: str) -> str | None:

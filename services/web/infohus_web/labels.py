@@ -1,5 +1,9 @@
 """Danish words for the API's codes. Code and API stay English; the user interface speaks Danish."""
 
+from typing import Any
+
+from infohus_platform.devidp import DEMO_USERS
+
 CHANNELS = {
     "phone": "Telefon", "email": "E-mail", "in_person": "Personligt fremmøde",
     "police_daily_report": "Politiets døgnrapport", "hotline": "Den nationale hotline", "web": "Webformular",
@@ -206,6 +210,21 @@ def label(table: dict[str, str], code: object) -> str:
     if code is None:
         return "–"
     return table.get(str(code), str(code))
+
+
+_NAMES = {user["sub"]: user["name"] for user in DEMO_USERS.values()}
+
+
+def actor_name(user_id: Any) -> str:
+    """A user id as a name where the development directory knows it; the id otherwise."""
+    if not user_id:
+        return "–"
+    text = str(user_id)
+    if text.startswith("service:"):
+        return f"Tjenesten {label(SERVICES, text.removeprefix('service:')).lower()}"
+    if text.startswith("system:"):
+        return "Systemet (automatisk)"
+    return _NAMES.get(text, text)
 
 
 ALL = {

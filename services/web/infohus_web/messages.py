@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from infohus_contracts.municipalities import municipality_name, police_districts
+from infohus_contracts.base.municipalities import municipality_name, police_districts
 
 from . import labels
 

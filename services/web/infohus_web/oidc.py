@@ -79,8 +79,8 @@ class OidcClient:
             if url is None:
                 raise SignInFailed("Log-ind er ikke sat op for denne installation. Kontakt driften.")
             document = await self._get_json(url)
-            missing = [k for k in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri") if k not in document]
-            if missing:
+            required = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+            if any(k not in document for k in required):
                 raise SignInFailed("Identitetsudbyderens opsætning er ufuldstændig. Kontakt driften.")
             self._metadata = (time.monotonic() + METADATA_SECONDS, document)
         return self._metadata[1]

@@ -20,18 +20,14 @@ from faststream.message import StreamMessage
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import ValidationError
 
-from infohus_contracts.cloudevents import CloudEventAttributes
-from infohus_contracts.topics import DEAD_LETTER_SUFFIX, Topic, is_aggregate_only
-
-from . import correlation
-from .observability import Metrics
-from .settings import ServiceSettings
+from infohus_contracts.base.cloudevents import CloudEventAttributes
+from infohus_contracts.base.topics import DEAD_LETTER_SUFFIX, Topic, is_aggregate_only
+from infohus_platform import correlation
+from infohus_platform.errors import MalformedEvent
+from infohus_platform.observability import Metrics
+from infohus_platform.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
-
-
-class MalformedEvent(Exception):
-    """The event cannot be processed as it is; retrying will not help."""
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -43,9 +39,10 @@ def describe_validation_error(exc: ValidationError) -> str:
 class DeadLetters:
     """Broker-level middleware factory: dead letters, retries with backoff, correlation ids."""
 
-    def __init__(self, settings: ServiceSettings, metrics: Metrics) -> None:
+    def __init__(self, settings: ServiceSettings, metrics: Metrics, topics: tuple[Topic, ...]) -> None:
         self.settings = settings
         self.metrics = metrics
+        self.topics = topics
         self.broker: KafkaBroker | None = None
         self.failures: dict[tuple[str, int, int], int] = {}
 
@@ -57,7 +54,7 @@ class DeadLetters:
         topic, partition, offset = record.topic, record.partition, record.offset
         # A refused message on an aggregate-only topic may be a leak of case data: whoever refuses it
         # (the network, or notify for partners) quarantines it rather than copying it on.
-        quarantine = is_aggregate_only(topic)
+        quarantine = is_aggregate_only(topic, self.topics)
         headers = {k: v for k, v in (message.headers or {}).items() if isinstance(v, str) and k.startswith("ce_")}
         if quarantine:
             headers.pop("ce_subject", None)
@@ -72,6 +69,8 @@ class DeadLetters:
         assert self.broker is not None
         await self.broker.publish(body, topic=topic + DEAD_LETTER_SUFFIX, headers=headers)
         self.metrics.dead_letters.labels(topic, reason_code).inc()
+        if quarantine and reason_code != "handler_failed":
+            self.metrics.quarantined.labels(topic.removeprefix(self.settings.kafka_topic_prefix)).inc()
         log.warning("event dead-lettered", topic=topic, partition=partition, offset=offset, reason=reason_code)
 
 

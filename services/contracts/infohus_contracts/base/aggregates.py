@@ -15,7 +15,8 @@ from uuid import UUID
 from pydantic import model_validator
 
 from .classes import DataClass, classified
-from .events import Contract, SourceCategory
+from .codes import SourceCategory
+from .contract import Contract
 
 A = DataClass.AGGREGATE
 

@@ -5,18 +5,15 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .classes import DataClass, classified
-from .municipalities import is_municipality
+from infohus_contracts.base.classes import DataClass, classified
+from infohus_contracts.base.codes import SourceCategory
+from infohus_contracts.base.contract import Contract
+from infohus_contracts.base.cpr import birth_date_from_cpr, validate_cpr
+from infohus_contracts.base.municipalities import is_municipality
 
 P = DataClass.PROCESS
-
-
-class Contract(BaseModel):
-    """Strict by default: an unknown field is an error, never silently carried along."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Channel(StrEnum):
@@ -28,25 +25,6 @@ class Channel(StrEnum):
     POLICE_DAILY_REPORT = "police_daily_report"
     HOTLINE = "hotline"
     WEB = "web"
-
-
-class SourceCategory(StrEnum):
-    """Who the concern came from (the sources' 14 categories)."""
-
-    PUBLIC_SCHOOL = "public_school"
-    YOUTH_ADULT_EDUCATION = "youth_adult_education"
-    ASSOCIATION_VOLUNTEER = "association_volunteer"
-    POLICE = "police"
-    CITIZEN_INTEGRATION_CENTRE = "citizen_integration_centre"
-    MUNICIPAL_CASEWORKER = "municipal_caseworker"
-    KRIMINALFORSORGEN = "kriminalforsorgen"
-    PARENT_RELATIVE = "parent_relative"
-    NEIGHBOUR = "neighbour"
-    ASYLUM_CENTRE = "asylum_centre"
-    PSYCHIATRY = "psychiatry"
-    PRIVATE_PERSON = "private_person"
-    SOCIAL_MEDIA = "social_media"
-    SOCIAL_HOUSING = "social_housing"
 
 
 class ConcernSign(StrEnum):
@@ -73,18 +51,6 @@ class LeadRole(StrEnum):
     LOCAL_POLICE = "local_police"
 
 
-def birth_date_from_cpr(cpr: str) -> date:
-    """The birth date in a CPR number (DDMMYY plus the century rule of the 7th digit)."""
-    day, month, yy, century_digit = int(cpr[0:2]), int(cpr[2:4]), int(cpr[4:6]), int(cpr[6])
-    if century_digit <= 3:
-        century = 1900
-    elif century_digit in (4, 9):
-        century = 2000 if yy <= 36 else 1900
-    else:
-        century = 2000 if yy <= 57 else 1800
-    return date(century + yy, month, day)
-
-
 class Person(Contract):
     """The person the concern is about."""
 
@@ -100,20 +66,7 @@ class Person(Contract):
     @field_validator("cpr", mode="before")
     @classmethod
     def _cpr(cls, value: object) -> object:
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            raise ValueError("must be a string of 10 digits")
-        digits = value.replace("-", "").strip()
-        if len(digits) != 10 or not digits.isdigit():
-            raise ValueError("must be 10 digits (DDMMYYXXXX)")
-        try:
-            born = birth_date_from_cpr(digits)
-        except ValueError:
-            raise ValueError("the first six digits are not a valid date") from None
-        if born > datetime.now(UTC).date():
-            raise ValueError("the date part lies in the future")
-        return digits
+        return validate_cpr(value)
 
     @field_validator("birth_date")
     @classmethod

@@ -1,9 +1,9 @@
 """Kafka topics and ACLs derived from the topic catalogue: each principal gets what the catalogue
 says it produces or consumes, and nothing else (the broker denies whatever has no ACL).
 
-    python -m infohus_platform.kafka_acls apply [--prefix P] [--partner ID ...]
-    python -m infohus_platform.kafka_acls plan  [--prefix P] [--partner ID ...]   # print, no broker
-    python -m infohus_platform.kafka_acls revoke --prefix P    # drop a finished test run's grants
+    python -m infohus_tools.kafka_acls apply [--prefix P] [--partner ID ...]
+    python -m infohus_tools.kafka_acls plan  [--prefix P] [--partner ID ...]   # print, no broker
+    python -m infohus_tools.kafka_acls revoke --prefix P    # drop a finished test run's grants
 
 ``apply`` connects as the super user (``KAFKA_ADMIN_USERNAME``, default ``admin``; its password from
 ``KAFKA_ADMIN_PASSWORD`` or ``KAFKA_CREDENTIALS_FILE``), creates every catalogue topic, its ``.dlq``
@@ -36,9 +36,9 @@ from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from infohus_contracts.topics import ALL_TOPICS, DEAD_LETTER_SUFFIX, PARTNER_TOPIC_PRODUCERS, partner_topic
-
-from .settings import ServiceSettings
+from infohus_contracts.base.topics import DEAD_LETTER_SUFFIX, PARTNER_TOPIC_PRODUCERS, partner_topic
+from infohus_contracts.case.topics import ALL_TOPICS
+from infohus_platform.settings import ServiceSettings
 
 PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 TOPIC, GROUP = "TOPIC", "GROUP"
@@ -212,8 +212,13 @@ def create_topics(admin: Any, names: Sequence[str], partitions: int, replication
 
 
 def existing_grants(admin: Any) -> dict[Grant, Any]:
-    from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermissionType, ResourcePatternType,
-                                       ResourceType)
+    from confluent_kafka.admin import (
+        AclBindingFilter,
+        AclOperation,
+        AclPermissionType,
+        ResourcePatternType,
+        ResourceType,
+    )
 
     match_all = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY,
                                  AclPermissionType.ANY)
@@ -291,7 +296,7 @@ def revoke(config: dict[str, Any], prefix: str, *, out=sys.stdout) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings = AdminSettings()
-    parser = argparse.ArgumentParser(prog="python -m infohus_platform.kafka_acls", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m infohus_tools.kafka_acls", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("apply", "plan", "revoke"))
     parser.add_argument("--prefix", default=settings.kafka_topic_prefix,
                         help="topic and group prefix (default: KAFKA_TOPIC_PREFIX)")

@@ -12,32 +12,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from infohus_contracts.events import birth_date_from_cpr
-from infohus_platform.devidp import DEMO_USERS
+from infohus_contracts.base.cpr import birth_date_from_cpr
 
-from . import labels
-from .client import ApiResult
-from .core import checked_form, redirect, refused, render, require_session, web_of
-from .messages import field_errors
-from .sessions import Session
+from .. import labels
+from ..client import ApiResult
+from ..core import checked_form, redirect, refused, render, require_session, web_of
+from ..labels import actor_name
+from ..sessions import Session
 
 router = APIRouter()
 
 CASE_WORKERS = ("ssp_coordinator", "police_coordinator")
 _instrument_cache: dict[str, Any] = {}
-_NAMES = {user["sub"]: user["name"] for user in DEMO_USERS.values()}
-
-
-def actor_name(user_id: Any) -> str:
-    """A user id as a name where the development directory knows it; the id otherwise."""
-    if not user_id:
-        return "–"
-    text = str(user_id)
-    if text.startswith("service:"):
-        return f"Tjenesten {labels.label(labels.SERVICES, text.removeprefix('service:')).lower()}"
-    if text.startswith("system:"):
-        return "Systemet (automatisk)"
-    return _NAMES.get(text, text)
 
 
 # --- the case list ---------------------------------------------------------------------------
@@ -224,17 +210,11 @@ async def _step(request: Request, case_id: UUID, form_name: str, path: str, buil
 
 async def _failed(request: Request, session: Session, case_id: UUID, form_name: str, values: dict,
                   result: ApiResult, map_field: Callable[[str], str] = lambda f: f) -> Response:
-    state = FormState(name=form_name, values=values)
-    if result.invalid:
-        state.errors = field_errors(result.body, map_field)
-    elif result.refused:
-        state.reasons = result.reasons
-        detail = result.body.get("detail") if isinstance(result.body, dict) else None
-        state.share_refused = isinstance(detail, dict) and "decision_id" in detail
-    else:
-        state.problem = result.problem()
-    status = result.status if result.status >= 400 else 502
-    return await _case_page(request, session, case_id, state, status=status)
+    failure = result.failure(map_field)
+    detail = result.body.get("detail") if result.refused and isinstance(result.body, dict) else None
+    state = FormState(name=form_name, values=values, errors=failure.errors, reasons=failure.reasons,
+                      share_refused=isinstance(detail, dict) and "decision_id" in detail, problem=failure.problem)
+    return await _case_page(request, session, case_id, state, status=failure.status)
 
 
 def _text(form: FormData, name: str) -> str:
@@ -249,30 +229,21 @@ def _plain(*names: str, optional: tuple[str, ...] = ()) -> Builder:
     return build
 
 
-@router.post("/sager/{case_id}/indledende-vurdering")
-async def initial_assessment(request: Request, case_id: UUID) -> Response:
-    return await _step(request, case_id, "initial", "/initial-assessment",
-                       _plain("approach", "outcome", optional=("reason", "forwarded_to")),
-                       "Den indledende vurdering er gemt.", "forloeb")
+def _no_fields(form: FormData):
+    return {}, {}, lambda f: f
 
 
-@router.post("/sager/{case_id}/berigelse")
-async def request_enrichment(request: Request, case_id: UUID) -> Response:
-    def build(form: FormData):
-        values = {n: _text(form, n) for n in ("authority", "necessity_reason", "deadline")}
-        values["data_classes"] = [str(v) for v in form.getlist("data_classes")]
-        body = {"authority": values["authority"] or None, "purpose": "prevention",
-                "necessity_reason": values["necessity_reason"], "deadline": values["deadline"] or None,
-                "data_classes": values["data_classes"]}
-        return body, values, lambda f: "data_classes" if f.startswith("data_classes") else f
-    return await _step(request, case_id, "enrich", "/enrichment-requests", build,
-                       "Anmodningen om berigelse er sendt til myndigheden.", "berigelse")
+def _enrichment_form(form: FormData):
+    values: dict[str, Any] = {n: _text(form, n) for n in ("authority", "necessity_reason", "deadline")}
+    values["data_classes"] = [str(v) for v in form.getlist("data_classes")]
+    body = {"authority": values["authority"] or None, "purpose": "prevention",
+            "necessity_reason": values["necessity_reason"], "deadline": values["deadline"] or None,
+            "data_classes": values["data_classes"]}
+    return body, values, lambda f: "data_classes" if f.startswith("data_classes") else f
 
 
-@router.post("/sager/{case_id}/vurdering")
-async def assess(request: Request, case_id: UUID) -> Response:
-    tool = await instrument(request) or {"dimensions": []}
-
+def _assessment_form(tool: dict) -> Builder:
+    """The assessment tool's form: a tag and a note per dimension of the instrument, and the concern level."""
     def build(form: FormData):
         values: dict[str, Any] = {n: _text(form, n) for n in ("concern_level", "security_aspect", "social_aspect")}
         dimensions, order = [], []
@@ -292,44 +263,70 @@ async def assess(request: Request, case_id: UUID) -> Response:
                 return f"dim.{order[int(parts[1])]}.{'tag' if parts[2] == 'tag' else 'note'}"
             return "dimensions" if parts[0] == "dimensions" else f
         return body, values, map_field
-    return await _step(request, case_id, "assess", "/assessments", build,
+    return build
+
+
+def _decision_form(form: FormData):
+    values: dict[str, Any] = {n: _text(form, n) for n in ("effort_level", "follow_up_cadence")}
+    values["measures"] = [str(v) for v in form.getlist("measures")]
+    values["report_to_pet"] = form.get("report_to_pet") == "ja"
+    body = {"effort_level": values["effort_level"] or None, "measures": values["measures"],
+            "report_to_pet": values["report_to_pet"],
+            "follow_up_cadence": values["follow_up_cadence"] or "quarterly"}
+    return body, values, lambda f: "measures" if f.startswith("measures") else f
+
+
+def _underretning_form(form: FormData):
+    made = _text(form, "made")
+    return {"made": made == "ja" if made in ("ja", "nej") else None}, {"made": made}, lambda f: f
+
+
+def _close_form(form: FormData):
+    values = {"close_reason": _text(form, "close_reason")}
+    return {"reason": values["close_reason"]}, values, lambda f: "close_reason" if f == "reason" else f
+
+
+@router.post("/sager/{case_id}/indledende-vurdering")
+async def initial_assessment(request: Request, case_id: UUID) -> Response:
+    return await _step(request, case_id, "initial", "/initial-assessment",
+                       _plain("approach", "outcome", optional=("reason", "forwarded_to")),
+                       "Den indledende vurdering er gemt.", "forloeb")
+
+
+@router.post("/sager/{case_id}/berigelse")
+async def request_enrichment(request: Request, case_id: UUID) -> Response:
+    return await _step(request, case_id, "enrich", "/enrichment-requests", _enrichment_form,
+                       "Anmodningen om berigelse er sendt til myndigheden.", "berigelse")
+
+
+@router.post("/sager/{case_id}/vurdering")
+async def assess(request: Request, case_id: UUID) -> Response:
+    tool = await instrument(request) or {"dimensions": []}
+    return await _step(request, case_id, "assess", "/assessments", _assessment_form(tool),
                        "Vurderingen er gemt.", "vurdering")
 
 
 @router.post("/sager/{case_id}/beslutning")
 async def decide(request: Request, case_id: UUID) -> Response:
-    def build(form: FormData):
-        values: dict[str, Any] = {n: _text(form, n) for n in ("effort_level", "follow_up_cadence")}
-        values["measures"] = [str(v) for v in form.getlist("measures")]
-        values["report_to_pet"] = form.get("report_to_pet") == "ja"
-        body = {"effort_level": values["effort_level"] or None, "measures": values["measures"],
-                "report_to_pet": values["report_to_pet"],
-                "follow_up_cadence": values["follow_up_cadence"] or "quarterly"}
-        return body, values, lambda f: "measures" if f.startswith("measures") else f
-    return await _step(request, case_id, "decide", "/decision", build, "Beslutningen er gemt.", "beslutning")
+    return await _step(request, case_id, "decide", "/decision", _decision_form, "Beslutningen er gemt.", "beslutning")
 
 
 @router.post("/sager/{case_id}/beslutninger/{decision_id}/godkend")
 async def approve(request: Request, case_id: UUID, decision_id: UUID) -> Response:
     return await _step(request, case_id, f"approve-{decision_id}", f"/decisions/{decision_id}/approve",
-                       lambda form: ({}, {}, lambda f: f), "Beslutningen er godkendt. Indsatsen er startet.",
-                       "beslutning")
+                       _no_fields, "Beslutningen er godkendt. Indsatsen er startet.", "beslutning")
 
 
 @router.post("/sager/{case_id}/beslutninger/{decision_id}/pet")
 async def pet_signoff(request: Request, case_id: UUID, decision_id: UUID) -> Response:
-    return await _step(request, case_id, f"pet-{decision_id}", f"/decisions/{decision_id}/pet-signoff",
-                       lambda form: ({}, {}, lambda f: f),
+    return await _step(request, case_id, f"pet-{decision_id}", f"/decisions/{decision_id}/pet-signoff", _no_fields,
                        "Indberetningen til PET er godkendt af en anden person og sendes via lokalpolitiet.",
                        "beslutning")
 
 
 @router.post("/sager/{case_id}/underretning")
 async def underretning(request: Request, case_id: UUID) -> Response:
-    def build(form: FormData):
-        made = _text(form, "made")
-        return {"made": made == "ja" if made in ("ja", "nej") else None}, {"made": made}, lambda f: f
-    return await _step(request, case_id, "underretning", "/underretning", build,
+    return await _step(request, case_id, "underretning", "/underretning", _underretning_form,
                        "Det er registreret, om der er lavet en underretning.", "underretning")
 
 
@@ -341,7 +338,4 @@ async def follow_up(request: Request, case_id: UUID) -> Response:
 
 @router.post("/sager/{case_id}/luk")
 async def close(request: Request, case_id: UUID) -> Response:
-    def build(form: FormData):
-        values = {"close_reason": _text(form, "close_reason")}
-        return {"reason": values["close_reason"]}, values, lambda f: "close_reason" if f == "reason" else f
-    return await _step(request, case_id, "close", "/close", build, "Sagen er lukket.", "forloeb")
+    return await _step(request, case_id, "close", "/close", _close_form, "Sagen er lukket.", "forloeb")

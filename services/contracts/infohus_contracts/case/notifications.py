@@ -18,8 +18,9 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from .classes import DataClass, classified
-from .events import Contract
+from infohus_contracts.base.classes import DataClass, classified
+from infohus_contracts.base.contract import Contract
+from infohus_contracts.base.summons import MeetingUrgency
 
 P = DataClass.PROCESS
 
@@ -33,12 +34,6 @@ class NotificationKind(StrEnum):
     LEADERSHIP_EFFORT_STARTED = "leadership_effort_started"
     LEADERSHIP_APPROVAL_NEEDED = "leadership_approval_needed"
     HANDOVER_AT_18 = "handover_at_18"
-
-
-class MeetingUrgency(StrEnum):
-    REGULAR = "regular"
-    URGENT = "urgent"  # a meeting within one week of the concern (LEGAL.md §3.1)
-    NEXT_DAY = "next_day"  # a meeting at one day's notice (LEGAL.md §3.1)
 
 
 class RecipientKind(StrEnum):

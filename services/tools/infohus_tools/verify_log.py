@@ -4,19 +4,22 @@ import asyncio
 import importlib
 import sys
 
-from .db import Database
-from .migrations import service_tables
-from .processing_log import verify
+from infohus_platform.audit.processing_log import verify
+from infohus_platform.db import Database
+from infohus_platform.migrations import upgrade
+
+from .migrations import SERVICES, service_tables
 
 
 async def verify_services() -> int:
     failures = 0
-    for name in ("intake", "assessment", "registry", "network", "notify"):
+    for name in SERVICES:
         settings = importlib.import_module(f"infohus_{name}.settings")
         cls = next(v for k, v in vars(settings).items() if k.endswith("Settings") and k != "ServiceSettings")
         db = Database(cls().storage_url())
         try:
-            await db.start(*service_tables(name))
+            await db.start()
+            await db.run_sync(upgrade, *service_tables(name))
             async with db.session() as session:
                 result = await verify(session)
         finally:

@@ -3,7 +3,7 @@
 Append-only: each entry carries the hash of the one before it, and the head row remembers the
 last sequence number and hash, so a changed, inserted or deleted entry is found by ``verify``.
 
-    python -m infohus_platform.verify_log     # every service's log, via its settings
+    python -m infohus_tools.verify_log     # every service's log, via its settings
 """
 
 import hashlib
@@ -89,43 +89,23 @@ async def record(
     actor: str,
     action: str,
     purpose: str,
-    outcome: str = "allowed",
-    actor_roles: list[str] | None = None,
-    subject_ref: str | None = None,
-    data_classes: list[str] | None = None,
-    decision_id: str | None = None,
-    is_postgres: bool = False,
-) -> ProcessingLogEntry:
-    """Append an entry in the caller's transaction (the head row serialises writers)."""
-    [entry] = await record_each(session, [subject_ref], actor=actor, action=action, purpose=purpose, outcome=outcome,
-                                actor_roles=actor_roles, data_classes=data_classes, decision_id=decision_id,
-                                is_postgres=is_postgres)
-    return entry
-
-
-async def record_each(
-    session: AsyncSession,
-    subject_refs: Sequence[str | None],
-    *,
-    actor: str,
-    action: str,
-    purpose: str,
+    subjects: Sequence[str | None] = (None,),
     outcome: str = "allowed",
     actor_roles: list[str] | None = None,
     data_classes: list[str] | None = None,
     decision_id: str | None = None,
-    is_postgres: bool = False,
 ) -> list[ProcessingLogEntry]:
-    """One entry per subject (a list view reads many people), chained under one lock of the head row."""
-    query = select(ProcessingLogHead).where(ProcessingLogHead.id == 1)
-    if is_postgres:
+    """The one way to write the log: an entry per subject (a list view reads many people), in the
+    caller's transaction, chained under one lock of the head row."""
+    query = select(ProcessingLogHead).where(col(ProcessingLogHead.id) == 1)
+    if _is_postgres(session):
         query = query.with_for_update()
     head = (await session.exec(query)).first()
     if head is None:
         head = ProcessingLogHead()
         session.add(head)
     at, entries = datetime.now(UTC), []
-    for subject_ref in subject_refs:
+    for subject_ref in subjects:
         entry = ProcessingLogEntry(
             seq=head.seq + 1, at=at, actor=actor, actor_roles=actor_roles or [], action=action,
             subject_ref=subject_ref, data_classes=sorted(data_classes or []), purpose=purpose,
@@ -136,6 +116,11 @@ async def record_each(
         entries.append(entry)
     session.add_all(entries)
     return entries
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    bind = session.bind
+    return bind is not None and bind.dialect.name == "postgresql"
 
 
 async def ensure_head(session: AsyncSession) -> None:

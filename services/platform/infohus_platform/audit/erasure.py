@@ -10,22 +10,19 @@ already processed, and a service refuses to recreate anything for an erased conc
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import structlog
-from faststream.kafka import KafkaMessage
-
 from sqlalchemy import Delete, update
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_contracts.events import PersonErased
-from infohus_contracts.topics import ERASURE
+from infohus_contracts.base.topics import Topic
+from infohus_platform.messaging.consumer import Delivery, consumer
+from infohus_platform.messaging.outbox import OutboxMessage
+from infohus_platform.runtime import Runtime
 
 from . import processing_log
-from .kafka import subscribe
-from .messaging import OutboxMessage, consume_once
-from .runtime import Runtime
 
 log = structlog.get_logger(__name__)
 
@@ -74,19 +71,14 @@ async def erase(session: AsyncSession, service: str, concern_id: str, rule: str,
     return deleted
 
 
-def register_erasure(runtime: Runtime, deletes: Callable[[str], list[Delete]]) -> None:
-    """Every service holding personal data subscribes to the tombstones the same way."""
+def register_erasure(runtime: Runtime, topic: Topic, deletes: Callable[[str], list[Delete]]) -> None:
+    """Every service holding personal data subscribes to the tombstones (``topic``) the same way."""
     service = runtime.settings.service_name
 
-    @subscribe(runtime.broker, runtime.settings, ERASURE)
-    async def on_person_erased(event: PersonErased, message: KafkaMessage) -> None:
+    @consumer(runtime, topic)
+    async def on_person_erased(event: Any, delivery: Delivery) -> None:
         concern_id = str(event.concern_id)
-        async with runtime.db.session() as session:
-            if not await consume_once(session, message.headers["ce_id"], ERASURE.name):
-                return
-            rows = await erase(session, service, concern_id, event.rule, deletes(concern_id))
-            await processing_log.record(session, actor=f"service:{service}", action=f"erasure:{event.rule}",
-                                        subject_ref=concern_id, data_classes=["process"], purpose="prevention",
-                                        is_postgres=runtime.db.is_postgres)
-            await session.commit()
+        rows = await erase(delivery.session, service, concern_id, event.rule, deletes(concern_id))
+        await processing_log.record(delivery.session, actor=f"service:{service}", action=f"erasure:{event.rule}",
+                                    subjects=[concern_id], data_classes=["process"], purpose="prevention")
         log.info("personal data erased at the end of retention", rule=event.rule, rows=rows)

@@ -6,29 +6,24 @@ after applying the exemptions OPA records (recipient ``data_subject``, purpose `
 a withheld field has no value and says why. ``gather`` puts every service's answer together; the
 CLI and the web interface's compliance page both use it.
 
-    python -m infohus_platform.subject_access --out export.json     # asks for the CPR number on stdin
+    python -m infohus_tools.subject_access --out export.json     # asks for the CPR number on stdin
 """
 
-import argparse
 import asyncio
-import getpass
 import json
-import os
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-import httpx
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from infohus_contracts.classes import field_classes
+from infohus_contracts.base.classes import field_classes
+from infohus_platform.auth import GuardDep, resource
+from infohus_platform.runtime import Runtime, runtime_of
 
-from .auth import GuardDep, resource
 from .processing_log import ProcessingLogEntry
-from .runtime import Runtime, runtime_of
 
 Collect = Callable[[AsyncSession, list[str]], Awaitable[list[dict[str, Any]]]]
 FindByCpr = Callable[[AsyncSession, Runtime, str], Awaitable[list[str]]]
@@ -84,7 +79,7 @@ def subject_access_router(collect: Collect, find_by_cpr: FindByCpr | None = None
             log_rows = (await session.exec(select(entry).where(col(entry.subject_ref).in_(concern_ids))
                                            .order_by(col(entry.seq)))).all() if concern_ids else []
             # The export itself is a read of each concern's data: logged per concern, after the rows it reports.
-            await guard.record_each(session, decision, "processing_log.export", list(concern_ids),
+            await guard.record(session, decision, "processing_log.export", subjects=list(concern_ids),
                                     data_classes=sorted({f["data_class"] for r in records for f in r["fields"].values()
                                                          if f["data_class"]}) or ["process"])
             await session.commit()
@@ -113,9 +108,8 @@ async def exemptions(runtime: Runtime, classes: set[str]) -> dict[str, list[str]
     settings = runtime.settings
     verdicts: dict[str, list[str]] = {}
     for data_class in sorted(classes):
-        decision = await runtime.policy.share_decision({
-            "action": "send", "sender": {"service": settings.service_name, "org": settings.infohus_org,
-                                         "regime": settings.infohus_regime},
+        decision = await runtime.policy.share({
+            "action": "send", "sender": settings.sender(),
             "recipient": {"kind": "data_subject", "org": settings.infohus_org}, "purpose": "access_request",
             "data_classes": [data_class], "acting_role": "compliance_officer"})
         verdicts[data_class] = [] if decision.allow else list(decision.reasons)
@@ -145,42 +139,3 @@ async def gather(cpr: str, ask: Ask) -> dict[str, Any]:
             withheld.setdefault(data_class, [])
             withheld[data_class] += [r for r in reasons if r not in withheld[data_class]]
     return {"concern_ids": concern_ids, "services": answers, "exemptions": withheld}
-
-
-async def _gather_over_http(cpr: str, token: str, base: str, port_base: int) -> dict[str, Any]:
-    offsets = {"intake": 1, "assessment": 2, "registry": 3, "notify": 5}  # as in make run
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
-        async def ask(service: str, body: dict[str, Any]) -> dict[str, Any]:
-            response = await client.post(f"{base}:{port_base + offsets[service]}/api/v1/subject-access", json=body)
-            response.raise_for_status()
-            return response.json()
-
-        return await gather(cpr, ask)
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description="Export one person's data for an art. 15 request.")
-    parser.add_argument("--out", required=True, help="where to write the JSON export")
-    parser.add_argument("--base", default="http://127.0.0.1", help="where the services run (ports 8001-8005)")
-    parser.add_argument("--port-base", type=int, default=8000, help="intake listens on base+1, and so on")
-    parser.add_argument("--token", default=os.environ.get("INFOHUS_TOKEN"), help="a compliance officer's token")
-    args = parser.parse_args()
-    cpr = (sys.stdin.readline() if not sys.stdin.isatty() else getpass.getpass("CPR-nummer: ")).strip()
-    token = args.token
-    if not token:
-        from .devidp import issue_token
-
-        token = issue_token("compliance_officer")
-    export = asyncio.run(_gather_over_http(cpr, token, args.base, args.port_base))
-    with open(args.out, "w", encoding="utf-8") as out:
-        json.dump(export, out, indent=2, ensure_ascii=False)
-    records = sum(len(a["records"]) for a in export["services"].values())
-    entries = sum(len(a["processing_log"]) for a in export["services"].values())
-    print(f"{len(export['concern_ids'])} concern(s), {records} record(s), {entries} log entries -> {args.out}")
-    for data_class, reasons in export["exemptions"].items():
-        print(f"withheld {data_class}: {'; '.join(reasons)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,6 @@
 """Taking a concern by phone: one fast form with the sources' fields, posted to intake's API."""
 
 import uuid
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -9,12 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.datastructures import FormData
 
-from infohus_contracts.municipalities import municipality_name, police_districts
+from infohus_contracts.base.municipalities import municipality_name, police_districts
 
-from . import labels
-from .core import LOCAL_TIME, checked_form, redirect, refused, render, require_session, web_of
-from .messages import field_errors
-from .sessions import Session
+from .. import labels
+from ..client import ApiResult
+from ..core import checked_form, local_time_iso, redirect, refused, render, require_session, web_of
+from ..sessions import Session
 
 router = APIRouter()
 
@@ -73,7 +72,7 @@ def body_of(values: dict[str, Any]) -> dict[str, Any]:
         "person": {f: values[f"person.{f}"] for f in PERSON_FIELDS if values.get(f"person.{f}")},
     }
     if values.get("received_at"):
-        body["received_at"] = _local_to_utc(values["received_at"])
+        body["received_at"] = local_time_iso(values["received_at"])
     if "name" not in body["person"]:
         body["person"]["name"] = ""
     if not values["anonymous"]:
@@ -81,14 +80,6 @@ def body_of(values: dict[str, Any]) -> dict[str, Any]:
         if reporter:
             body["reporter"] = reporter
     return body
-
-
-def _local_to_utc(value: str) -> str:
-    """A ``datetime-local`` value is Danish local time; the API wants an aware timestamp."""
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=LOCAL_TIME).isoformat()
-    except ValueError:
-        return value  # the service says why it is not a time
 
 
 def _error_field(field: str) -> str:
@@ -117,20 +108,15 @@ async def submit_concern(request: Request) -> Response:
     if result.status == 202:
         session.add_flash("Henvendelsen er modtaget. Sagen oprettes nu i sagsbehandlingen.")
         return redirect(f"/henvendelser/{result.body['concern_id']}")
-    if result.invalid:
-        return _form(request, session, values, field_errors(result.body, _error_field), status=422)
-    if result.refused:
-        return _form(request, session, values, {}, status=403, reasons=result.reasons)
-    return _form(request, session, values, {}, status=result.status if result.status >= 400 else 502,
-                 problem=result.problem())
+    failure = result.failure(_error_field)
+    return _form(request, session, values, failure.errors, status=failure.status, reasons=failure.reasons,
+                 problem=failure.problem)
 
 
 @router.get("/henvendelser/{concern_id}", response_class=HTMLResponse)
 async def received(request: Request, concern_id: UUID) -> Response:
     """The receipt: the case is opened by assessment from the event on Kafka, usually within a second."""
-    session = require_session(request)
-    result = await web_of(request).services.call("assessment", "GET", f"/api/v1/cases/by-concern/{concern_id}",
-                                                 session.token)
+    result = await _case_of_concern(request, concern_id)
     if result.ok:
         return redirect(f"/sager/{result.body['case_id']}")
     if result.refused:
@@ -142,9 +128,14 @@ async def received(request: Request, concern_id: UUID) -> Response:
 @router.get("/henvendelser/{concern_id}/status")
 async def received_status(request: Request, concern_id: UUID) -> Response:
     """For the receipt page's small script: where the case is, once it exists (ids only)."""
-    session = require_session(request)
-    result = await web_of(request).services.call("assessment", "GET", f"/api/v1/cases/by-concern/{concern_id}",
-                                                 session.token)
+    result = await _case_of_concern(request, concern_id)
     if result.ok:
         return JSONResponse({"case_url": f"/sager/{result.body['case_id']}"})
     return JSONResponse({"case_url": None}, status_code=404 if result.status == 404 else result.status)
+
+
+async def _case_of_concern(request: Request, concern_id: UUID) -> ApiResult:
+    """The case assessment opened for the concern; 404 until it has."""
+    session = require_session(request)
+    return await web_of(request).services.call("assessment", "GET", f"/api/v1/cases/by-concern/{concern_id}",
+                                               session.token)

@@ -1,0 +1,1 @@
+"""The audit part: the processing log (one write API), erasure with its proofs, and art. 15 access."""

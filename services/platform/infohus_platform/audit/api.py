@@ -1,0 +1,30 @@
+"""The processing log over HTTP: ``GET /api/v1/processing-log`` for compliance staff."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import col, select
+
+from infohus_platform.auth import GuardDep, resource
+from infohus_platform.runtime import Runtime, runtime_of
+
+from .processing_log import ProcessingLogEntry
+
+
+def processing_log_router() -> APIRouter:
+    """``GET /api/v1/processing-log``: this service's log entries about one subject, for compliance staff."""
+    router = APIRouter(prefix="/api/v1", tags=["compliance"])
+
+    @router.get("/processing-log")
+    async def read_log(runtime: Annotated[Runtime, Depends(runtime_of)], guard: GuardDep,
+                       subject_ref: Annotated[str, Query(min_length=1, max_length=100)],
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict[str, Any]]:
+        await guard.require("processing_log.read", resource("processing_log", guard.principal.municipality_code),
+                            subject_ref=subject_ref, data_classes=["process"])
+        async with runtime.db.session() as session:
+            entry = ProcessingLogEntry
+            query = select(entry).where(entry.subject_ref == subject_ref).order_by(col(entry.seq)).limit(limit)
+            rows = (await session.exec(query)).all()
+        return [row.model_dump(exclude={"prev_hash"}) for row in rows]
+
+    return router

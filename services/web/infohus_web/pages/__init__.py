@@ -1,0 +1,1 @@
+"""The pages, one module per feature: each holds its routes and what only its pages need."""
