@@ -68,7 +68,7 @@ lint: install
 	exit $$status
 
 test-unit: install
-	$(PY) -m pytest tests/unit
+	$(PY) -m pytest --ignore=tests/integration --ignore=tests/e2e --ignore=tests/bench tests
 
 test: install lint policy-test browser
 	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m "not slow and not bench" tests

@@ -105,12 +105,16 @@ class PolicyServer:
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
+            if self.healthy():
+                return
+            time.sleep(0.1)  # the poll interval, also when OPA answers but is not healthy yet
         raise RuntimeError(f"OPA did not start on {self.url}; see {self.log_path}")
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -1,7 +1,7 @@
 """Write each service's OpenAPI (from FastAPI) and AsyncAPI (from its FastStream broker) document.
 
 The documents are committed (docs/api/, the contracts partners read); keys are sorted so a run is
-reproducible, and tests/unit/test_published_contracts.py fails when they are out of date.
+reproducible, and tests/contracts/test_contracts_published.py fails when they are out of date.
 
 Usage: python deploy/local/docs.py OUT_DIR   (what `make docs` runs; needs no running infrastructure)
 """
@@ -17,6 +17,11 @@ from faststream.specification import AsyncAPI
 SERVICES = ("intake", "assessment", "registry", "network", "notify")
 
 
+def as_json(document: object) -> str:
+    """Sorted keys and a final newline, so a run is reproducible and a diff is small."""
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def main(out_dir: str) -> int:
     # The documents describe the defaults, not this shell's broker, prefix or ports.
     for key in [k for k in os.environ if k.upper().startswith(("KAFKA_", "OPA_", "DATABASE_", "INFOHUS_", "OIDC_"))]:
@@ -26,9 +31,9 @@ def main(out_dir: str) -> int:
     for name in SERVICES:
         app = importlib.import_module(f"infohus_{name}.app").create_app()
         runtime = app.state.runtime
-        (out / f"{name}.openapi.json").write_text(json.dumps(app.openapi(), indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        (out / f"{name}.openapi.json").write_text(as_json(app.openapi()))
         spec = AsyncAPI(runtime.broker, title=f"Infohus {name}", version="1.0.0").to_specification()
-        (out / f"{name}.asyncapi.json").write_text(json.dumps(spec.to_jsonable(), indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        (out / f"{name}.asyncapi.json").write_text(as_json(spec.to_jsonable()))
         print(f"wrote {out}/{name}.openapi.json and {out}/{name}.asyncapi.json")
     return 0
 

@@ -32,7 +32,8 @@ def timed(call, n: int = N) -> list[float]:
 
 
 def record(name: str, measured: list[float], baseline_name: str, baseline: list[float]) -> dict:
-    result = {"median_ms": round(statistics.median(measured), 2), "p90_ms": round(sorted(measured)[int(len(measured) * .9)], 2),
+    result = {"median_ms": round(statistics.median(measured), 2),
+              "p90_ms": round(sorted(measured)[int(len(measured) * .9)], 2),
               "baseline": baseline_name, "baseline_median_ms": round(statistics.median(baseline), 2),
               "ratio": round(statistics.median(measured) / statistics.median(baseline), 1), "n": len(measured)}
     existing = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

@@ -85,7 +85,8 @@ A11Y_BASICS = """() => {
   const problems = [];
   if (document.documentElement.lang !== 'da') problems.push('html lang is not da');
   if (document.querySelectorAll('h1').length !== 1) problems.push('not exactly one h1');
-  if (!document.querySelector('a.skip-link[href="#indhold"]') || !document.getElementById('indhold')) problems.push('no skip link');
+  if (!document.querySelector('a.skip-link[href="#indhold"]') || !document.getElementById('indhold'))
+    problems.push('no skip link');
   for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
     if (!el.labels || el.labels.length === 0) problems.push('no label: ' + (el.id || el.name));
   }

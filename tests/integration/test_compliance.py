@@ -18,8 +18,8 @@ def registered(api) -> str:
 
 
 def preview(api, concern_id: str, recipient: str, purpose: str, headers=COMPLIANCE, **extra):
-    return api["registry"].post("/api/v1/compliance/share-preview", headers=headers,
-                                json={"concern_id": concern_id, "recipient_kind": recipient, "purpose": purpose} | extra)
+    body = {"concern_id": concern_id, "recipient_kind": recipient, "purpose": purpose} | extra
+    return api["registry"].post("/api/v1/compliance/share-preview", headers=headers, json=body)
 
 
 def test_nothing_of_a_case_would_go_to_the_network(api):

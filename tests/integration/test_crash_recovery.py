@@ -1,5 +1,6 @@
 """A consumer killed with SIGKILL midway loses nothing and duplicates nothing."""
 
+import socket
 import threading
 import time
 
@@ -7,6 +8,15 @@ import pytest
 
 import samples
 from support import eventually, query, submit_concern
+
+
+def port_free(port: int) -> bool:
+    """Nothing listens on the port any more (the killed process's socket is closed)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return False
+    except OSError:
+        return True
 
 
 def stream_concerns(api, count: int, municipality_code: str, accepted: list[str], pause: float) -> None:
@@ -24,7 +34,7 @@ def run_kill_test(api, stack, *, count: int, municipality_code: str, kills: list
     for victim in kills:
         eventually(lambda: len(accepted) >= count * (kills.index(victim) + 1) // (len(kills) + 1), timeout=120)
         stack[victim].kill()
-        time.sleep(0.5)
+        eventually(lambda: port_free(stack[victim].port), timeout=10, interval=0.1)  # the old one is gone
         stack[victim].start()
         stack.wait_ready(names=[victim], timeout=60)
     sender.join()

@@ -140,7 +140,8 @@ async def test_a_partner_reads_its_own_topic_in_its_own_groups(bootstrap, kafka_
     topic = acls.partner_topic(PARTNER, kafka_acls)
     marker = uuid4().hex.encode()
     await produce(bootstrap, topic, marker)  # as the super user, like notify would
-    records, _ = await bounded(read(bootstrap, f"partner-{PARTNER}", topic, group_id=f"{kafka_acls}partner-{PARTNER}-1"))
+    records, _ = await bounded(read(bootstrap, f"partner-{PARTNER}", topic,
+                                    group_id=f"{kafka_acls}partner-{PARTNER}-1"))
     assert [r.value for r in records] == [marker]
     with pytest.raises(GroupAuthorizationFailedError):  # a group outside partner-<id>*
         await bounded(read(bootstrap, f"partner-{PARTNER}", topic, group_id=acls.group_id("notify", kafka_acls)))

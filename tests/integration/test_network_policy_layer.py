@@ -4,6 +4,7 @@ import asyncio
 import json
 from uuid import uuid4
 
+from infohus_contracts.base.topics import NETWORK_AGGREGATES
 from support import eventually, query, read_topic
 
 MARK = "PIIPOLICYLAYER"
@@ -12,8 +13,9 @@ MARK = "PIIPOLICYLAYER"
 def test_case_data_staged_for_the_network_never_reaches_its_topic(stack, infra_env):
     event_id = str(uuid4())
     leak = {"person": {"name": f"Åse {MARK}", "cpr": "0101104234"}, "description": f"Bekymring {MARK}"}
-    headers = {"ce_id": event_id, "ce_source": "/infohus/kommune-820/registry", "ce_type": "dk.infohus.network.aggregate.v1",
-               "ce_specversion": "1.0", "ce_time": "2026-11-23T10:00:00+00:00", "content-type": "application/json"}
+    headers = {"ce_id": event_id, "ce_source": "/infohus/kommune-820/registry",
+               "ce_type": NETWORK_AGGREGATES.event_types[0], "ce_specversion": "1.0",
+               "ce_time": "2026-11-23T10:00:00+00:00", "content-type": "application/json"}
     share = {"recipient_kind": "network", "purpose": "statistics",
              "data_classes": ["identity", "narrative", "special_category"]}
     # What a bug in the registry would write: the schema check (the network's) and the ACLs (the

@@ -1,4 +1,4 @@
-"""The assessment service."""
+"""The assessment service: composition only."""
 
 from fastapi import FastAPI
 
@@ -6,9 +6,9 @@ from infohus_contracts.case.topics import ALL_TOPICS
 from infohus_platform.audit.subject_access import subject_access_router
 from infohus_platform.service import build_app
 
-from .api import router
+from .api import routers
 from .handlers import register_handlers
-from .schedules import hourly
+from .jobs import hourly
 from .settings import AssessmentSettings
 from .storage import TABLES, subject_records
 
@@ -19,7 +19,7 @@ def create_app(settings: AssessmentSettings | None = None) -> FastAPI:
         title="Infohus assessment",
         topics=ALL_TOPICS,
         tables=TABLES,
-        routers=[router, subject_access_router(subject_records)],
+        routers=[*routers, subject_access_router(subject_records)],
         register_handlers=register_handlers,
         background=[hourly],
     )

@@ -1,4 +1,7 @@
-"""Case rules, no I/O: stages, lead, approval, follow-up, meetings and the assessment instrument."""
+"""Case rules, no I/O: stages, lead, approval, follow-up, meetings and the assessment instrument.
+
+A broken rule raises the platform's ``RuleViolation`` (a pure exception); this module knows no HTTP.
+"""
 
 import json
 from dataclasses import dataclass
@@ -6,7 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
 
+from infohus_contracts.base.municipalities import police_district_of
 from infohus_contracts.case.events import (
+    Authority,
     CaseStage,
     ConcernLevel,
     ConcernReceived,
@@ -18,6 +23,12 @@ from infohus_platform.errors import RuleViolation
 
 ADULT_AGE = 18
 CURRENT_INSTRUMENT = "1"
+REMINDER_DAYS_BEFORE_DEADLINE = 3
+UNDERRETNING_NOTICE = ("En bekymringshenvendelse til infohuset erstatter ikke en underretning til "
+                       "Børne- og Familierådgivningen (Barnets lov §§ 132-135).")
+# The stages from which an authority may be asked: after an initial assessment that upheld the concern.
+ENRICHMENT_STAGES = (CaseStage.ENRICHMENT.value, CaseStage.DECISION.value, CaseStage.EFFORT.value,
+                     CaseStage.FOLLOW_UP.value)
 
 
 def lead_for(age: int | None) -> LeadRole:
@@ -35,6 +46,26 @@ def age_on(birth_date: date | None, day: date) -> int | None:
     if birth_date is None:
         return None
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def is_minor(birth_date: date | None, day: date) -> bool:
+    """Under 18 on ``day``; an unknown age is not under 18 (the notice shows only when the age is known)."""
+    age = age_on(birth_date, day)
+    return age is not None and age < ADULT_AGE
+
+
+def is_overdue(next_follow_up: date | None, stage: str, day: date) -> bool:
+    return bool(next_follow_up and next_follow_up < day and stage != CaseStage.CLOSED.value)
+
+
+def require_open(stage: str, field: str) -> None:
+    if stage == CaseStage.CLOSED.value:
+        raise RuleViolation(field, "the case is closed")
+
+
+def check_initial_pending(stage: str) -> None:
+    if stage != CaseStage.RECEIVED.value:
+        raise RuleViolation("outcome", "the initial assessment has already been made")
 
 
 def stage_after_initial(outcome: InitialOutcome) -> CaseStage:
@@ -58,6 +89,78 @@ def forwarded_to_for(outcome: InitialOutcome, given: str | None) -> str | None:
     if outcome is InitialOutcome.HONOUR_RELATED:
         return "national_security_consultants"
     return given
+
+
+# --- enrichment (berigelse) -----------------------------------------------------------------------
+
+def check_enrichment_request(stage: str, deadline: date, today: date) -> None:
+    require_open(stage, "authority")
+    if stage not in ENRICHMENT_STAGES:
+        raise RuleViolation("authority", "enrichment follows an initial assessment that upheld the concern")
+    if deadline <= today:
+        raise RuleViolation("deadline", "must be after today")
+
+
+def remind_on(deadline: date, today: date) -> date:
+    """The reminder goes out a few days before the deadline (at once when that day has passed)."""
+    return max(today, deadline - timedelta(days=REMINDER_DAYS_BEFORE_DEADLINE))
+
+
+def check_answerable(status: str) -> None:
+    if status == "answered":
+        raise RuleViolation("answer", "this request has already been answered")
+
+
+def recipient_kind(authority: Authority) -> str:
+    """The kind of recipient the share policy knows the authority as."""
+    return "self_governing_institution" if authority is Authority.AD_HOC else authority.value
+
+
+def authority_org(authority: Authority, municipality_code: str) -> str:
+    """The organisation asked: the police district for local police, otherwise the municipality."""
+    if authority is Authority.LOCAL_POLICE:
+        return f"politikreds-{police_district_of(municipality_code)}"
+    return f"kommune-{municipality_code}"
+
+
+def acting_role(roles: list[str]) -> str:
+    """The role a request is made in, as the share policy reads it."""
+    for role in ("ssp_coordinator", "police_coordinator", "leadership"):
+        if role in roles:
+            return role
+    return roles[0] if roles else "unknown"
+
+
+# --- assessment, decision, follow-up ------------------------------------------------------------
+
+def check_can_assess(stage: str) -> None:
+    require_open(stage, "concern_level")
+    if stage == CaseStage.RECEIVED.value:
+        raise RuleViolation("concern_level", "make the initial assessment first")
+
+
+def check_approvable(approval: str) -> None:
+    if approval != "pending":
+        raise RuleViolation("decision", "this decision is not awaiting leadership approval")
+
+
+def check_pet_signoff(pet_status: str, decided_by: str, actor: str) -> None:
+    """The report to PET needs a second person (four-eyes)."""
+    if pet_status != "awaiting_signoff":
+        raise RuleViolation("decision", "no PET report is awaiting sign-off on this decision")
+    if actor == decided_by:
+        raise RuleViolation("decision", "a second person must sign off the report to PET")
+
+
+def check_can_follow_up(stage: str) -> None:
+    require_open(stage, "note")
+    if stage not in (CaseStage.EFFORT.value, CaseStage.FOLLOW_UP.value):
+        raise RuleViolation("note", "follow-up starts once an effort has started")
+
+
+def hands_over_at_18(lead: str, birth_date: date | None, today: date) -> bool:
+    """The lead passes from SSP to local police once the person is 18 (tovholderskifte)."""
+    return lead == LeadRole.SSP_COORDINATOR.value and (age_on(birth_date, today) or 0) >= ADULT_AGE
 
 
 def needs_leadership_approval(level: ConcernLevel | None) -> bool:
@@ -153,3 +256,8 @@ def compare(first_notes: list[dict], second_notes: list[dict], version: str) -> 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A moment without a zone is read as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

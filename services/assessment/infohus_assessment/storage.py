@@ -7,8 +7,10 @@ from sqlalchemy import JSON, Column, Text, delete
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from infohus_contracts.base.topics import Topic
 from infohus_contracts.case.events import ConcernDetails
 from infohus_platform.audit.subject_access import row_record
+from infohus_platform.messaging.outbox import OutboxMessage
 
 
 class Case(SQLModel, table=True):
@@ -236,6 +238,8 @@ TABLES = (Case, EnrichmentRequest, Assessment, EffortDecision, FollowUp, Meeting
 
 
 class CaseRepository:
+    """The case file and everything under it (sagen), and the events the case put in the outbox."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
@@ -328,13 +332,18 @@ class CaseRepository:
         query = select(Meeting).where(Meeting.municipality_code == municipality_code, Meeting.kind == "regular")
         return (await self.session.exec(query.order_by(col(Meeting.scheduled_for).desc()))).first()
 
+    async def staged_events(self, concern_id: str, topic: Topic) -> list[OutboxMessage]:
+        """The events staged for a concern on ``topic``, in the order they were staged (the platform's outbox)."""
+        query = select(OutboxMessage).where(OutboxMessage.key == concern_id, OutboxMessage.topic == topic.name)
+        return list((await self.session.exec(query.order_by(col(OutboxMessage.id)))).all())
+
 
 def erasure_deletes(concern_id: str) -> list:
     """What assessment deletes when a concern's retention ends: the case and everything under it."""
     case_ids = select(Case.case_id).where(Case.concern_id == concern_id).scalar_subquery()
-    return [delete(table).where(col(table.case_id).in_(case_ids))  # type: ignore[attr-defined]
+    return [delete(table).where(col(table.case_id).in_(case_ids))
             for table in (EnrichmentRequest, Assessment, EffortDecision, FollowUp)] + [
-        delete(Case).where(Case.concern_id == concern_id)]
+        delete(Case).where(col(Case.concern_id) == concern_id)]
 
 
 async def subject_records(session: AsyncSession, concern_ids: list[str]) -> list[dict]:

@@ -2,14 +2,14 @@
 
 from fastapi import FastAPI
 
-from infohus_contracts.case.topics import ALL_TOPICS, ERASURE
-from infohus_platform.audit.erasure import register_erasure
+from infohus_contracts.case.topics import ALL_TOPICS
 from infohus_platform.audit.subject_access import subject_access_router
 from infohus_platform.service import build_app
 
-from .api import router
+from .api import routers
+from .handlers import register_handlers
 from .settings import IntakeSettings
-from .storage import TABLES, erasure_deletes, find_by_cpr, subject_records
+from .storage import TABLES, find_by_cpr, subject_records
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
@@ -18,6 +18,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         title="Infohus intake",
         topics=ALL_TOPICS,
         tables=TABLES,
-        routers=[router, subject_access_router(subject_records, find_by_cpr)],
-        register_handlers=lambda runtime: register_erasure(runtime, ERASURE, erasure_deletes),
+        routers=[*routers, subject_access_router(subject_records, find_by_cpr)],
+        register_handlers=register_handlers,
     )

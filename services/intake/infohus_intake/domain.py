@@ -1,33 +1,40 @@
-"""Intake rules, no I/O: what a submitted concern must hold and what event it becomes."""
+"""Intake rules, no I/O: when a request is a replay of an earlier one, and what event a concern becomes."""
 
 import hashlib
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from pydantic import model_validator
+from pydantic import BaseModel
 
-from infohus_contracts.base.classes import DataClass, classified
-from infohus_contracts.case.events import ConcernContent, ConcernReceived, Reporter, check_anonymity
+from infohus_contracts.case.events import ConcernReceived
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class ConcernSubmission(ConcernContent):
-    """A concern as a caseworker or a form submits it."""
+class IdempotencyKeyReused(Exception):
+    """An Idempotency-Key sent again with a different concern: refused, the first concern stands."""
 
-    received_at: datetime = classified(DataClass.PROCESS, default_factory=utcnow)
-    reporter: Reporter | None = None
+    field = "Idempotency-Key"
+    reason = "key already used for a different concern"
 
-    @model_validator(mode="after")
-    def _anonymous_has_no_reporter(self) -> "ConcernSubmission":
-        check_anonymity(self.anonymous, self.reporter)
-        return self
 
-    def fingerprint(self) -> str:
-        """Identifies the request content for idempotency, without storing the content twice."""
-        return hashlib.sha256(self.model_dump_json(exclude={"received_at"}).encode()).hexdigest()
+def fingerprint(submission: BaseModel) -> str:
+    """Identifies the request content for idempotency, without storing the content twice.
 
-    def accept(self, concern_id: UUID | None = None) -> ConcernReceived:
-        return ConcernReceived(concern_id=concern_id or uuid4(), **self.model_dump())
+    The receipt time is left out: a retried request gets a new default time but is the same concern.
+    """
+    return hashlib.sha256(submission.model_dump_json(exclude={"received_at"}).encode()).hexdigest()
+
+
+def accept(submission: BaseModel, concern_id: UUID | None = None) -> ConcernReceived:
+    """The submitted concern as the event it becomes, under a new id unless one is given."""
+    return ConcernReceived(concern_id=concern_id or uuid4(), **submission.model_dump())
+
+
+def replayed(stored_fingerprint: str, request_fingerprint: str, concern_id: str) -> UUID:
+    """The earlier concern's id when the same key comes again with the same content; refused otherwise."""
+    if stored_fingerprint != request_fingerprint:
+        raise IdempotencyKeyReused()
+    return UUID(concern_id)

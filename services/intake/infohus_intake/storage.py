@@ -84,8 +84,8 @@ class ConcernRepository:
 
 def erasure_deletes(concern_id: str) -> list:
     """What intake deletes when a concern's retention ends."""
-    return [delete(ConcernRecord).where(ConcernRecord.concern_id == concern_id),
-            delete(IdempotencyKey).where(IdempotencyKey.concern_id == concern_id)]
+    return [delete(ConcernRecord).where(col(ConcernRecord.concern_id) == concern_id),
+            delete(IdempotencyKey).where(col(IdempotencyKey.concern_id) == concern_id)]
 
 
 async def find_by_cpr(session: AsyncSession, runtime, cpr: str) -> list[str]:

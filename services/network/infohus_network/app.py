@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from infohus_contracts.base.topics import NETWORK_TOPICS
 from infohus_platform.service import build_app
 
-from .api import router
+from .api import routers
 from .handlers import register_handlers
 from .metrics import NetworkMetrics
 from .settings import NetworkSettings
@@ -18,7 +18,7 @@ def create_app(settings: NetworkSettings | None = None) -> FastAPI:
         title="Infohus network",
         topics=NETWORK_TOPICS,
         tables=TABLES,
-        routers=[router],
+        routers=routers,
         register_handlers=register_handlers,
         metrics=NetworkMetrics(),
     )

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import TypedDict
 
 from infohus_contracts.base.aggregates import AggregateMetric
 from infohus_contracts.base.municipalities import municipality_name, police_district_of, police_districts
@@ -154,6 +155,15 @@ class HeldMeeting:
     starts_at: datetime
 
 
+class EngagementMeeting(TypedDict):
+    """One held meeting in a municipality's timeline: did it attend, how many agenda items did it bring."""
+
+    meeting_id: str
+    starts_at: datetime
+    attended: bool
+    agenda_items: int
+
+
 @dataclass
 class MunicipalityEngagement:
     municipality_code: str
@@ -168,7 +178,7 @@ class MunicipalityEngagement:
     last_attended_at: datetime | None
     status: str  # engaged | drifting | not_represented
     reasons: list[str] = field(default_factory=list)
-    timeline: list[dict] = field(default_factory=list)
+    timeline: list[EngagementMeeting] = field(default_factory=list)
 
 
 def engagement(
@@ -207,7 +217,7 @@ def engagement(
 
     out = []
     for code in municipalities:
-        timeline = [
+        timeline: list[EngagementMeeting] = [
             {"meeting_id": m.meeting_id, "starts_at": m.starts_at, "attended": m.meeting_id in attended[code],
              "agenda_items": items[(m.meeting_id, code)]}
             for m in recent

@@ -1,11 +1,43 @@
-"""What the network's HTTP API takes and gives. Free text is screened by ``freetext`` in ``forum``."""
+"""What the network's HTTP API takes and gives. Free text is screened by ``freetext`` in ``service``.
 
+Where an answer is a domain rule's result (engagement, the combined statistics), the domain type is
+the single source of its fields: ``fields_of`` builds the response model from it, so a field added to
+the rule's result appears in the answer without being copied here.
+"""
+
+import dataclasses
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from .domain import FILENAME_PATTERN, TAG_PATTERN, AttendanceStatus, KnowledgeKind, KnowledgeSource, MemberRole
+from . import domain
+from .domain import TAG_PATTERN, AttendanceStatus, KnowledgeKind, KnowledgeSource, MemberRole
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def fields_of(source: type, **overrides: tuple[Any, Any]) -> Callable[[type[Model]], type[Model]]:
+    """Give the decorated response model the fields of ``source`` (a dataclass or TypedDict), in its order.
+
+    Every field is required in the answer (a default of the rule's result is not one of the API's);
+    ``overrides`` give a field a response type or a description, as ``(type, Field(...))``. The model
+    reads the rule's result by attribute (``model_validate(result, from_attributes=True)``).
+    """
+    hints = get_type_hints(source)
+    names = [f.name for f in dataclasses.fields(source)] if dataclasses.is_dataclass(source) else list(hints)
+    unknown = set(overrides) - set(names)
+    if unknown:
+        raise TypeError(f"{source.__name__} has no field {', '.join(sorted(unknown))}")
+
+    def derive(model: type[Model]) -> type[Model]:
+        fields: dict[str, Any] = {name: overrides.get(name, (hints[name], ...)) for name in names}
+        return create_model(model.__name__, __base__=model, __module__=model.__module__, __doc__=model.__doc__,
+                            **fields)
+
+    return derive
+
 
 Text200 = Annotated[str, Field(min_length=1, max_length=200)]
 Tag = Annotated[str, Field(pattern=TAG_PATTERN)]
@@ -15,27 +47,29 @@ Confirmation = Annotated[
 ]
 
 
-class Request(BaseModel):
+class StrictRequest(BaseModel):
+    """A request body: a field the API does not know is refused, not ignored."""
+
     model_config = ConfigDict(extra="forbid")
 
 
 # -- district ---------------------------------------------------------------------------------
 
 
-class CadenceIn(Request):
+class CadenceUpdate(StrictRequest):
     cadence_months: int = Field(ge=3, le=6, description="3 (quarterly) to 6 (half-yearly)")
     summon_notice_days: int = Field(ge=1, le=90)
 
 
-class MunicipalityRef(BaseModel):
+class MunicipalityRefPublic(BaseModel):
     code: str
     name: str
 
 
-class DistrictOut(BaseModel):
+class DistrictPublic(BaseModel):
     district: str
     name: str
-    municipalities: list[MunicipalityRef]
+    municipalities: list[MunicipalityRefPublic]
     cadence_months: int
     summon_notice_days: int
     last_meeting_at: datetime | None
@@ -49,7 +83,7 @@ class DistrictOut(BaseModel):
 # -- members ----------------------------------------------------------------------------------
 
 
-class MemberIn(Request):
+class MemberCreate(StrictRequest):
     name: Text200
     email: str = Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     role: MemberRole
@@ -57,7 +91,7 @@ class MemberIn(Request):
     hands_knowledge_on_to: str | None = Field(None, max_length=300, description="Leaders: to whom they pass it on")
 
 
-class MemberPatch(Request):
+class MemberUpdate(StrictRequest):
     name: Text200 | None = None
     email: str | None = Field(None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     role: MemberRole | None = None
@@ -65,7 +99,7 @@ class MemberPatch(Request):
     active: bool | None = None
 
 
-class MemberOut(BaseModel):
+class MemberPublic(BaseModel):
     id: str
     name: str
     email: str
@@ -77,31 +111,31 @@ class MemberOut(BaseModel):
     created_at: datetime
 
 
-class MunicipalityOut(BaseModel):
+class MunicipalityPublic(BaseModel):
     code: str
     name: str
     coordinators: int
     leaders: int
-    members: list[MemberOut]
+    members: list[MemberPublic]
 
 
 # -- meetings ---------------------------------------------------------------------------------
 
 
-class MeetingIn(Request):
+class MeetingCreate(StrictRequest):
     title: Text200
     starts_at: datetime
     location: str | None = Field(None, max_length=200)
 
 
-class AgendaItemIn(Request):
+class AgendaItemCreate(StrictRequest):
     title: Text200
     description: str | None = Field(None, max_length=4000)
     duration_minutes: int | None = Field(None, ge=1, le=480)
     confirms_no_individual_case: Confirmation = False
 
 
-class AgendaItemOut(BaseModel):
+class AgendaItemPublic(BaseModel):
     id: str
     position: int
     title: str
@@ -112,11 +146,11 @@ class AgendaItemOut(BaseModel):
     created_at: datetime
 
 
-class SummonIn(Request):
+class SummonsCreate(StrictRequest):
     allow_short_notice: bool = False
 
 
-class InvitationOut(BaseModel):
+class InvitationPublic(BaseModel):
     id: str
     member_id: str
     email: str
@@ -124,16 +158,16 @@ class InvitationOut(BaseModel):
     queued_at: datetime
 
 
-class AttendanceEntry(Request):
+class AttendanceEntry(StrictRequest):
     member_id: str = Field(max_length=36)
     status: AttendanceStatus
 
 
-class AttendanceIn(Request):
+class AttendanceUpdate(StrictRequest):
     entries: list[AttendanceEntry] = Field(min_length=1, max_length=300)
 
 
-class AttendanceOut(BaseModel):
+class AttendancePublic(BaseModel):
     member_id: str
     member_name: str
     municipality_code: str | None
@@ -141,18 +175,18 @@ class AttendanceOut(BaseModel):
     recorded_at: datetime
 
 
-class MinutesIn(Request):
+class MinutesUpdate(StrictRequest):
     body: str = Field(min_length=1, max_length=20000)
     confirms_no_individual_case: Confirmation = False
 
 
-class MinutesOut(BaseModel):
+class MinutesPublic(BaseModel):
     body: str
     author_name: str
     updated_at: datetime
 
 
-class MeetingOut(BaseModel):
+class MeetingPublic(BaseModel):
     id: str
     title: str
     starts_at: datetime
@@ -164,50 +198,42 @@ class MeetingOut(BaseModel):
     cancelled_at: datetime | None
 
 
-class MeetingDetail(MeetingOut):
-    agenda: list[AgendaItemOut]
+class MeetingDetailPublic(MeetingPublic):
+    agenda: list[AgendaItemPublic]
     invitations: dict[str, int]
-    attendance: list[AttendanceOut]
-    minutes: MinutesOut | None
+    attendance: list[AttendancePublic]
+    minutes: MinutesPublic | None
     agenda_by_municipality: dict[str, int] = Field(description="agenda items per proposing municipality ('police')")
 
 
 # -- engagement -------------------------------------------------------------------------------
 
 
-class EngagementMeeting(BaseModel):
-    meeting_id: str
-    starts_at: datetime
-    attended: bool
-    agenda_items: int
+@fields_of(domain.EngagementMeeting)
+class EngagementMeetingPublic(BaseModel):  # one held meeting in a municipality's timeline
+    pass
 
 
-class MunicipalityEngagementOut(BaseModel):
-    municipality_code: str
-    name: str
-    members: int
-    leaders: int
-    meetings_held: int
-    meetings_attended: int
-    attendance_rate: float | None
-    agenda_items: int
-    knowledge_posts: int
-    last_attended_at: datetime | None
-    status: str = Field(description="engaged | drifting | not_represented")
-    reasons: list[str]
-    timeline: list[EngagementMeeting]
+@fields_of(
+    domain.MunicipalityEngagement,
+    status=(str, Field(description="engaged | drifting | not_represented")),
+    reasons=(list[str], ...),
+    timeline=(list[EngagementMeetingPublic], ...),
+)
+class MunicipalityEngagementPublic(BaseModel):  # a municipality's attendance and contributions
+    pass
 
 
-class EngagementOut(BaseModel):
+class EngagementPublic(BaseModel):
     district: str
     window_meetings: int
-    municipalities: list[MunicipalityEngagementOut]
+    municipalities: list[MunicipalityEngagementPublic]
 
 
 # -- knowledge --------------------------------------------------------------------------------
 
 
-class KnowledgeIn(Request):
+class KnowledgeCreate(StrictRequest):
     title: Text200
     body: str = Field(min_length=1, max_length=20000)
     kind: KnowledgeKind
@@ -217,7 +243,7 @@ class KnowledgeIn(Request):
     confirms_no_individual_case: Confirmation = False
 
 
-class AttachmentOut(BaseModel):
+class AttachmentPublic(BaseModel):
     id: str
     filename: str
     content_type: str
@@ -227,7 +253,7 @@ class AttachmentOut(BaseModel):
     url: str
 
 
-class KnowledgeOut(BaseModel):
+class KnowledgePublic(BaseModel):
     id: str
     title: str
     body: str
@@ -238,43 +264,51 @@ class KnowledgeOut(BaseModel):
     author_name: str
     author_municipality_code: str | None
     created_at: datetime
-    attachments: list[AttachmentOut]
-
-
-FilenameQuery = Annotated[str, Field(pattern=FILENAME_PATTERN, max_length=120)]
+    attachments: list[AttachmentPublic]
 
 
 # -- statistics -------------------------------------------------------------------------------
 
 
-class CombinedCell(BaseModel):
+@fields_of(
+    domain.Combined,
+    count=(int | None, Field(description="null when suppressed")),
+    at_least=(bool, Field(description="some parts were suppressed at source: the true count is higher")),
+)
+class CombinedCellPublic(BaseModel):  # one combined cell of the district's statistics
+    pass
+
+
+class AggregateCountPublic(BaseModel):
+    """``GET /api/v1/aggregates``: a municipality's volume for a month (the shape the thin path knows)."""
+
+    municipality_code: str
+    period: str
     metric: str
-    dimension_value: str | None
-    count: int | None = Field(description="null when suppressed")
+    count: int | None
     suppressed: bool
-    at_least: bool = Field(description="some parts were suppressed at source: the true count is higher")
-    suppressed_parts: int
-    municipalities: int
+    k: int
+    computed_at: datetime
 
 
-class MunicipalityStatistics(BaseModel):
+class MunicipalityStatisticsPublic(BaseModel):
     municipality_code: str
     name: str
-    cells: list[CombinedCell]
+    cells: list[CombinedCellPublic]
 
 
-class ReportingMunicipality(BaseModel):
+class ReportingMunicipalityPublic(BaseModel):
     code: str
     name: str
     reporting: bool
 
 
-class StatisticsOut(BaseModel):
+class StatisticsPublic(BaseModel):
     district: str
     district_name: str
     period: str
     months: list[str]
     k: int
-    municipalities: list[ReportingMunicipality]
-    cells: list[CombinedCell]
-    by_municipality: list[MunicipalityStatistics] | None = None
+    municipalities: list[ReportingMunicipalityPublic]
+    cells: list[CombinedCellPublic]
+    by_municipality: list[MunicipalityStatisticsPublic] | None = None

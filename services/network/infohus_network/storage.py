@@ -49,18 +49,6 @@ class AggregateCell(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
 
 
-class AggregateCount(SQLModel):
-    """``GET /api/v1/aggregates``: a municipality's volume for a month (the shape the thin path knows)."""
-
-    municipality_code: str
-    period: str
-    metric: str
-    count: int | None
-    suppressed: bool
-    k: int
-    computed_at: datetime
-
-
 class DistrictConfig(SQLModel, table=True):
     __tablename__ = "district_config"
     __data_classes__: ClassVar[dict[str, str]] = {
@@ -298,14 +286,15 @@ class AggregateRepository:
         self.session.add(row)
         return True
 
-    async def volumes(self) -> list[AggregateCount]:
+    async def volumes(self) -> list[AggregateCell]:
+        """Each municipality's volume (the concerns received) per month."""
         query = (
             select(AggregateCell)
             .where(AggregateCell.metric == AggregateMetric.CONCERNS_RECEIVED.value)
             .order_by(AggregateCell.period, AggregateCell.municipality_code)
         )
         rows = (await self.session.exec(query)).all()
-        return [AggregateCount.model_validate(row, from_attributes=True) for row in rows]
+        return list(rows)
 
     async def cells(self, periods: list[str] | None = None, metric: str | None = None,
                     municipality_code: str | None = None) -> list[AggregateCell]:
@@ -348,16 +337,17 @@ class ForumRepository:
         return await self.session.get(Meeting, meeting_id)
 
     async def meetings(self) -> list[Meeting]:
-        return list((await self.session.exec(select(Meeting).order_by(Meeting.starts_at))).all())
+        return list((await self.session.exec(select(Meeting).order_by(col(Meeting.starts_at)))).all())
 
     async def agenda(self, meeting_id: str | None = None) -> list[AgendaItem]:
         query = select(AgendaItem)
         if meeting_id is not None:
             query = query.where(AgendaItem.meeting_id == meeting_id)
-        return list((await self.session.exec(query.order_by(AgendaItem.meeting_id, AgendaItem.position))).all())
+        query = query.order_by(col(AgendaItem.meeting_id), col(AgendaItem.position))
+        return list((await self.session.exec(query)).all())
 
     async def invitations(self, meeting_id: str) -> list[Invitation]:
-        query = select(Invitation).where(Invitation.meeting_id == meeting_id).order_by(Invitation.queued_at)
+        query = select(Invitation).where(Invitation.meeting_id == meeting_id).order_by(col(Invitation.queued_at))
         return list((await self.session.exec(query)).all())
 
     async def attendance(self, meeting_id: str | None = None) -> list[Attendance]:
@@ -391,12 +381,12 @@ class ForumRepository:
 
     async def post_authors(self) -> list[tuple[str | None, datetime]]:
         query = select(KnowledgePost.author_municipality_code, KnowledgePost.created_at)
-        return [tuple(row) for row in (await self.session.exec(query)).all()]
+        return [(code, posted_at) for code, posted_at in (await self.session.exec(query)).all()]
 
     async def attachments(self, post_id: str) -> list[Attachment]:
         """Without their content (``attachment`` loads one with it)."""
         query = (select(Attachment).options(defer(Attachment.data))  # type: ignore[arg-type]
-                 .where(Attachment.post_id == post_id).order_by(Attachment.created_at))
+                 .where(Attachment.post_id == post_id).order_by(col(Attachment.created_at)))
         return list((await self.session.exec(query)).all())
 
     async def attachment(self, attachment_id: str) -> Attachment | None:

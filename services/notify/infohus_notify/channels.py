@@ -8,7 +8,7 @@ receiver can recognise the one resend that a crash between sending and recording
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -169,3 +169,38 @@ def cloudevent_json(headers: dict[str, str], body: dict[str, Any]) -> bytes:
     }
     return json.dumps({k: v for k, v in event.items() if v is not None}, ensure_ascii=False,
                       separators=(",", ":")).encode("utf-8")
+
+
+
+# ---------------------------------------------------------------------------
+# All of them, as the deliveries use them
+# ---------------------------------------------------------------------------
+
+
+class EmailSender(Protocol):
+    async def send(self, delivery_id: str, to: str, message: RenderedMessage) -> None: ...
+
+
+class WebhookPoster(Protocol):
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def post(self, url: str, secret: str, body: bytes, *, delivery_id: str, event_type: str,
+                   content_type: str = "application/cloudevents+json") -> None: ...
+
+
+class PartnerPublisher(Protocol):
+    """A partner's own Kafka topic (FastStream's publisher)."""
+
+    async def publish(self, message: bytes, *, key: bytes, headers: dict[str, str]) -> Any: ...
+
+
+@dataclass
+class Channels:
+    """The ways out, built once at start: SMTP, Digital Post, webhooks and one publisher per partner topic."""
+
+    email: EmailSender
+    digital_post: DigitalPostAdapter
+    webhooks: WebhookPoster
+    partner_publishers: dict[str, PartnerPublisher] = field(default_factory=dict)

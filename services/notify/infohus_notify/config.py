@@ -9,8 +9,8 @@ Partner file (``NOTIFY_PARTNERS_FILE``)::
     ]}
 
 ``kafka: true`` gives the partner its own topic ``infohus.partner.<id>.v1``, read by its own Kafka
-principal ``User:partner-<id>`` (ACLs: ``python -m infohus_tools.kafka_acls``). What a partner actually receives is decided
-per event by OPA (``partner_subscriptions`` in policy data, recipient kind ``partner_system``):
+principal ``User:partner-<id>`` (ACLs: ``python -m infohus_tools.kafka_acls``). What a partner actually
+receives is decided per event by OPA (``partner_subscriptions`` in policy data, recipient kind ``partner_system``):
 the file says where to deliver, policy says whether.
 
 Staff directory (``NOTIFY_STAFF_DIRECTORY``)::

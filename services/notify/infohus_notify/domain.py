@@ -26,6 +26,10 @@ QUEUED, SENDING, RETRYING, SENT = "queued", "sending", "retrying", "sent"
 FAILED, DEAD_LETTERED, DENIED, UNADDRESSED = "failed", "dead_lettered", "denied", "unaddressed"
 DELIVERY_STATES = (QUEUED, SENDING, RETRYING, SENT, FAILED, DEAD_LETTERED, DENIED, UNADDRESSED)
 DUE_STATES = (QUEUED, RETRYING)
+# A queued notice delivery whose notice was held before it went out.
+CANCELLED = "cancelled"
+# What staff may queue again by hand, with a fresh set of attempts.
+REQUEUEABLE_STATES = (DEAD_LETTERED, DENIED, UNADDRESSED, CANCELLED)
 
 # What a delivery is for.
 NOTICE, REVIEW_REMINDER, PARTNER_EVENT = "notice", "review_reminder", "partner_event"
@@ -74,7 +78,7 @@ class PlannedDelivery:
     reason: str | None = None
 
 
-def staff_for(recipient: Recipient, municipality_code: str, staff: list[StaffMember]) -> list[StaffMember]:
+def staff_for(recipient: Recipient, municipality_code: str | None, staff: list[StaffMember]) -> list[StaffMember]:
     """The staff members a staff recipient means: a user by id, or everyone with the role locally."""
     if recipient.kind == RecipientKind.STAFF_USER:
         return [m for m in staff if m.user_id == recipient.user_id]
@@ -211,7 +215,7 @@ def message_plan(
     kind: str,
     recipient: dict[str, Any],
     org: str,
-    municipality_code: str,
+    municipality_code: str | None,
     request: dict[str, Any],
     notification_id: str,
     citizen_name: str | None = None,
@@ -254,3 +258,21 @@ def allowed_fields(plan: MessagePlan, preview: dict[str, Any]) -> list[MessageFi
     """The fields OPA's preview says may be shared; anything it did not judge is withheld."""
     shared = {f.get("name") for f in preview.get("fields", []) if isinstance(f, dict) and f.get("shared") is True}
     return [f for f in plan.fields if f.name in shared]
+
+
+def review_reminder_plan(org: str, notification_id: str) -> MessagePlan:
+    """The reminder to the registration coordinators about a held notice (the art. 14 decision, "orientering"):
+    a reference and a link only."""
+    return MessagePlan(recipient={"kind": "internal", "org": org, "role": "registration_coordinator"},
+                       purpose="duty_to_inform",
+                       fields=[MessageField("reference", DataClass.PROCESS, notification_id[:8].upper())])
+
+
+def retention_months(retention: dict[str, Any]) -> dict[str, Any]:
+    """How long the letter says the data are kept, from the retention rules in policy data."""
+    rules = retention.get("rules", {})
+    outcome = retention.get("outcome_rules", {})
+    return {
+        "unfounded_months": rules.get(outcome.get("unfounded", "P1"), {}).get("months"),
+        "effort_months": rules.get(outcome.get("effort", "P2"), {}).get("months"),
+    }

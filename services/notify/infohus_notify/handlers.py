@@ -1,4 +1,4 @@
-"""Notify's Kafka handlers: thin. Each records what it was given (``notices``) and wakes the dispatcher."""
+"""Notify's Kafka handlers: thin. Each records what it was given (``service``) and wakes the dispatcher."""
 
 from collections.abc import Callable
 
@@ -11,7 +11,9 @@ from infohus_platform.audit.erasure import register_erasure
 from infohus_platform.messaging.consumer import Delivery, consumer
 from infohus_platform.runtime import Runtime
 
-from .notices import Context, network_summons, queue_partner_events, record_request
+from .service.context import Context
+from .service.notices import receive_request, receive_summons
+from .service.partners import queue_partner_events, wanted_by_a_partner
 from .storage import NotificationRepository, erasure_deletes
 
 
@@ -20,19 +22,14 @@ def register_handlers(runtime: Runtime, ctx: Context, wake: Callable[[], None]) 
 
     @consumer(runtime, NOTIFY_REQUESTS, wake=wake)
     async def on_notification_requested(request: NotificationRequested, delivery: Delivery) -> None:
-        repository = NotificationRepository(delivery.session)
-        await record_request(repository, ctx, request)
-        await queue_partner_events(repository, ctx, event_type=delivery.event_type, event_id=delivery.event_id,
-                                   headers=delivery.headers, body=request)
+        await receive_request(NotificationRepository(delivery.session), ctx, request, event_type=delivery.event_type,
+                              event_id=delivery.event_id, headers=delivery.headers)
 
     @consumer(runtime, NETWORK_SUMMONS, wake=wake)
     async def on_meeting_summons_requested(summons: MeetingSummonsRequested, delivery: Delivery) -> None:
-        await record_request(NotificationRepository(delivery.session), ctx, network_summons(summons))
+        await receive_summons(NotificationRepository(delivery.session), ctx, summons)
 
-    def wanted_by_a_partner(headers: dict[str, str]) -> bool:
-        return any(headers.get("ce_type") in partner.event_types for partner in ctx.partners)
-
-    @consumer(runtime, NETWORK_AGGREGATES, accepts=wanted_by_a_partner, wake=wake)
+    @consumer(runtime, NETWORK_AGGREGATES, accepts=lambda headers: wanted_by_a_partner(ctx, headers), wake=wake)
     async def on_aggregate(report: AggregateReport, delivery: Delivery) -> None:
         await queue_partner_events(NotificationRepository(delivery.session), ctx, event_type=delivery.event_type,
                                    event_id=delivery.event_id, headers=delivery.headers, body=report)

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint, delete
+from sqlalchemy import JSON, Column, ColumnElement, Text, UniqueConstraint, delete
 from sqlmodel import Field, SQLModel, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -187,7 +187,7 @@ class NotificationRepository:
         self.session.add(notification)
 
     async def for_concern(self, concern_id: str) -> list[Notification]:
-        query = select(Notification).where(Notification.concern_id == concern_id).order_by(Notification.created_at)
+        query = select(Notification).where(Notification.concern_id == concern_id).order_by(col(Notification.created_at))
         return list((await self.session.exec(query)).all())
 
     async def due_for_review(self, today: date) -> list[Notification]:
@@ -269,9 +269,9 @@ class NotificationRepository:
             self.session.add(item)
 
     async def inbox(self, user_id: str | None, roles: list[str], limit: int = 100) -> list[InboxItem]:
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if user_id:
-            conditions.append(InboxItem.user_id == user_id)
+            conditions.append(col(InboxItem.user_id) == user_id)
         if roles:
             conditions.append(col(InboxItem.role).in_(roles) & col(InboxItem.user_id).is_(None))
         if not conditions:
@@ -286,7 +286,7 @@ def erasure_deletes(concern_id: str) -> list:
     deliveries = select(Delivery.delivery_id).where(col(Delivery.notification_id).in_(ids)).scalar_subquery()
     return [delete(DeliveryLogEntry).where(col(DeliveryLogEntry.delivery_id).in_(deliveries)),
             delete(Delivery).where(col(Delivery.notification_id).in_(ids)),
-            delete(Notification).where(Notification.concern_id == concern_id)]
+            delete(Notification).where(col(Notification.concern_id) == concern_id)]
 
 
 async def subject_records(session: AsyncSession, concern_ids: list[str]) -> list[dict]:

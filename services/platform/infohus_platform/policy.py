@@ -138,8 +138,8 @@ class PolicyClient:
     async def data(self, key: str) -> Any:
         """A value of the policy data (``data.infohus.config.<key>``), ``None`` when it is not there.
 
-        Remembered for a while; raises ``PolicyUnavailable`` only when OPA cannot be asked and nothing
-        is remembered.
+        Remembered for a while; raises ``PolicyUnavailable`` when OPA cannot be asked and the remembered
+        value has expired (whoever quotes policy data then waits, as a share does).
         """
         return await self._data.get(key, lambda: self._fetch_data(key))
 

@@ -1,7 +1,7 @@
 """Composition root shared by the services: one lifespan owns the broker, OPA client and database."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlmodel import SQLModel
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
@@ -38,7 +39,7 @@ def build_app(
     tables: Sequence[type[SQLModel]],
     routers: Sequence[APIRouter] = (),
     register_handlers: Callable[[Runtime], None] | None = None,
-    background: Sequence[Callable[[Runtime], Awaitable[None]]] = (),
+    background: Sequence[Callable[[Runtime], Coroutine[Any, Any, None]]] = (),
     metrics: Metrics | None = None,
 ) -> FastAPI:
     """A service: its HTTP app, and a lifespan that owns its broker, OPA client and database.
@@ -111,14 +112,25 @@ def build_app(
     return app
 
 
+class HealthPublic(BaseModel):
+    status: str
+
+
+class ReadinessPublic(BaseModel):
+    """Ready when the database, the broker and OPA are all reachable; ``checks`` says which is not."""
+
+    status: str
+    checks: dict[str, bool]
+
+
 def _health_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz() -> HealthPublic:
+        return HealthPublic(status="ok")
 
-    @router.get("/readyz")
+    @router.get("/readyz", response_model=ReadinessPublic, responses={503: {"model": ReadinessPublic}})
     async def readyz() -> JSONResponse:
         broker_ok = runtime.broker_ready.is_set() and await runtime.broker.ping(timeout=2.0)
         checks = {
@@ -130,7 +142,8 @@ def _health_router(runtime: Runtime) -> APIRouter:
         body = {"status": "ready" if ready else "not ready", "checks": checks}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @router.get("/metrics")
+    @router.get("/metrics", response_class=Response,
+                responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus metrics"}})
     async def metrics() -> Response:
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

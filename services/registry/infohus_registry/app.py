@@ -6,11 +6,9 @@ from infohus_contracts.case.topics import ALL_TOPICS
 from infohus_platform.audit.subject_access import subject_access_router
 from infohus_platform.service import build_app
 
-from .api import router
-from .compliance import router as compliance_router
+from .api import routers
 from .handlers import register_handlers
-from .retention import daily
-from .retention import router as retention_router
+from .jobs import daily
 from .settings import RegistrySettings
 from .storage import TABLES, subject_records
 
@@ -21,7 +19,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         title="Infohus registry",
         topics=ALL_TOPICS,
         tables=TABLES,
-        routers=[router, compliance_router, retention_router, subject_access_router(subject_records)],
+        routers=[*routers, subject_access_router(subject_records)],
         background=[daily],
         register_handlers=register_handlers,
     )

@@ -111,7 +111,7 @@ class RegistrationRepository:
             query = query.where(Registration.period <= period_to)
         return list((await self.session.exec(query)).all())
 
-    async def listing(self, municipality_code: str, period: str | None, open_only: bool,
+    async def listing(self, municipality_code: str | None, period: str | None, open_only: bool,
                       limit: int) -> list[Registration]:
         """Newest first; anonymised (erased) registrations are statistics now, not entries to open."""
         query = select(Registration).where(Registration.municipality_code == municipality_code,

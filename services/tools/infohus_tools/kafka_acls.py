@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -92,7 +92,8 @@ class AdminSettings(BaseSettings):
                     self.kafka_admin_username)
             if not password:
                 raise SystemExit(f"no password for the Kafka super user {self.kafka_admin_username!r}: set "
-                                 "KAFKA_ADMIN_PASSWORD or KAFKA_CREDENTIALS_FILE (eval \"$(deploy/local/infra.sh env)\")")
+                                 "KAFKA_ADMIN_PASSWORD or KAFKA_CREDENTIALS_FILE "
+                                 "(eval \"$(deploy/local/infra.sh env)\")")
             config |= {"sasl.mechanism": self.kafka_sasl_mechanism,
                        "sasl.username": self.kafka_admin_username, "sasl.password": password}
         return config
@@ -100,8 +101,11 @@ class AdminSettings(BaseSettings):
 
 def group_id(service: str, prefix: str) -> str:
     """The service's consumer group, computed by the same code the service uses."""
-    settings_class = type(f"_{service}Settings", (ServiceSettings,), {"service_name": service, "default_port": 0})
-    return settings_class.model_construct(kafka_topic_prefix=prefix).group_id()
+    class Settings(ServiceSettings):
+        service_name: ClassVar[str] = service
+        default_port: ClassVar[int] = 0
+
+    return Settings.model_construct(kafka_topic_prefix=prefix).group_id()
 
 
 def principal(name: str) -> str:
@@ -220,8 +224,10 @@ def existing_grants(admin: Any) -> dict[Grant, Any]:
         ResourceType,
     )
 
-    match_all = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY,
-                                 AclPermissionType.ANY)
+    # None matches any name, principal and host (AclBindingFilter's documentation); the signature it
+    # inherits from AclBinding says str.
+    match_all = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,  # type: ignore[arg-type]
+                                 AclOperation.ANY, AclPermissionType.ANY)
     try:
         bindings = admin.describe_acls(match_all, request_timeout=TIMEOUT).result(timeout=TIMEOUT)
     except Exception as exc:

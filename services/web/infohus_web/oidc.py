@@ -54,7 +54,7 @@ class OidcClient:
         self.http = http or httpx.AsyncClient(timeout=settings.api_timeout_seconds)
         self._pending: dict[str, PendingSignIn] = {}
         self._metadata: tuple[float, dict[str, Any]] | None = None
-        self._keys: dict[str, Any] = {}
+        self._keys: dict[str | None, Any] = {}  # by key id; a provider's only key may have none
 
     @property
     def configured(self) -> bool:
@@ -128,7 +128,8 @@ class OidcClient:
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": pending.redirect_uri,
                 "client_id": self.settings.oidc_client_id, "code_verifier": pending.verifier}
         secret = self.settings.oidc_client_secret
-        auth = (self.settings.oidc_client_id, secret.get_secret_value()) if secret else None
+        auth = (httpx.BasicAuth(self.settings.oidc_client_id, secret.get_secret_value()) if secret
+                else httpx.USE_CLIENT_DEFAULT)  # a public client (PKCE only): no client authentication
         try:
             response = await self.http.post(provider["token_endpoint"], data=form, auth=auth)
         except httpx.HTTPError as exc:

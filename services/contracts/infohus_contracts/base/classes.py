@@ -33,9 +33,8 @@ def classified(data_class: DataClass, default: Any = ..., **kwargs: Any) -> Any:
 
 def data_class_of(model: type[BaseModel], field_name: str) -> DataClass | None:
     extra = model.model_fields[field_name].json_schema_extra
-    if isinstance(extra, dict) and "data_class" in extra:
-        return DataClass(extra["data_class"])
-    return None
+    value = extra.get("data_class") if isinstance(extra, dict) else None
+    return DataClass(value) if isinstance(value, str) else None
 
 
 def field_classes(model: type[BaseModel], prefix: str = "") -> dict[str, DataClass | None]:

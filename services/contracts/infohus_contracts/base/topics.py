@@ -36,7 +36,10 @@ class Topic:
         """The CloudEvents ``type`` of ``body`` on this topic."""
         if "{kind}" not in self.type_template:
             return self.type_template
-        return self.type_template.format(kind=body.kind)
+        kind = getattr(body, "kind", None)  # the discriminator of a union of several kinds
+        if not isinstance(kind, str):
+            raise ValueError(f"{type(body).__name__} has no kind: it is not an event of {self.name}")
+        return self.type_template.format(kind=kind)
 
     @property
     def event_types(self) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import structlog
 from sqlalchemy import Delete, update
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infohus_contracts.base.topics import Topic
@@ -61,10 +61,10 @@ async def erase(session: AsyncSession, service: str, concern_id: str, rule: str,
         return 0
     deleted = 0
     for statement in deletes:
-        result = await session.exec(statement)  # type: ignore[call-overload]
+        result = await session.exec(statement)
         deleted += result.rowcount or 0
     # What already left is on Kafka (and expires there); the copy kept here goes now.
-    await session.exec(update(OutboxMessage).where(OutboxMessage.key == concern_id)  # type: ignore[call-overload]
+    await session.exec(update(OutboxMessage).where(col(OutboxMessage.key) == concern_id)
                        .values(body="{}", headers={}))
     session.add(ErasureProof(concern_ref=concern_ref(concern_id), service=service, rule=rule,
                              erased_at=datetime.now(UTC), rows_deleted=deleted))

@@ -12,6 +12,7 @@ CLI and the web interface's compliance page both use it.
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -29,9 +30,45 @@ Collect = Callable[[AsyncSession, list[str]], Awaitable[list[dict[str, Any]]]]
 FindByCpr = Callable[[AsyncSession, Runtime, str], Awaitable[list[str]]]
 
 
-class SubjectAccessIn(BaseModel):
+class SubjectAccessCreate(BaseModel):
     concern_ids: list[str] = Field(default_factory=list, max_length=200)
     cpr: str | None = Field(None, pattern=r"^\d{10}$", description="only intake looks up by CPR number")
+
+
+class RecordFieldPublic(BaseModel):
+    """One stored value with its data class; a withheld one has no value and says why."""
+
+    value: Any = None
+    data_class: str | None = None
+    withheld: list[str] | None = None
+
+
+class RecordPublic(BaseModel):
+    table: str
+    fields: dict[str, RecordFieldPublic]
+
+
+class ExportedLogEntryPublic(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    actor_roles: list[str]
+    action: str
+    data_classes: list[str]
+    purpose: str
+    outcome: str
+
+
+class SubjectAccessPublic(BaseModel):
+    """What one service holds about the concerns (art. 15), after the exemptions, and who saw it."""
+
+    service: str
+    controller: str
+    regime: str
+    concern_ids: list[str]
+    records: list[RecordPublic]
+    exemptions: dict[str, list[str]]
+    processing_log: list[ExportedLogEntryPublic]
 
 
 def row_record(row: SQLModel, *, expand: dict[str, type[BaseModel]] | None = None,
@@ -65,8 +102,9 @@ def _dig(content: Any, path: str) -> Any:
 def subject_access_router(collect: Collect, find_by_cpr: FindByCpr | None = None) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["compliance"])
 
-    @router.post("/subject-access")
-    async def subject_access(body: SubjectAccessIn, runtime: Annotated[Runtime, Depends(runtime_of)],
+    # Unset fields stay out of the answer: only a withheld value carries ``withheld``.
+    @router.post("/subject-access", response_model=SubjectAccessPublic, response_model_exclude_unset=True)
+    async def subject_access(body: SubjectAccessCreate, runtime: Annotated[Runtime, Depends(runtime_of)],
                              guard: GuardDep) -> dict[str, Any]:
         decision = await guard.require("processing_log.export",
                                        resource("subject_access", guard.principal.municipality_code), log_now=False)

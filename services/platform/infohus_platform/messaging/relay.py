@@ -1,6 +1,7 @@
 """The outbox relay: publishes staged events in order, each only after OPA allowed the share."""
 
 import asyncio
+import contextlib
 from typing import Any
 
 import structlog
@@ -36,10 +37,8 @@ class WakeableLoop:
 
     async def idle(self, seconds: float) -> None:
         self._wake.clear()
-        try:
+        with contextlib.suppress(TimeoutError):  # the poll interval passed without a wake
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
 
 
 class OutboxRelay(WakeableLoop):

@@ -1,0 +1,47 @@
+"""Notices owed for a concern, their deliveries, and the art. 14 decision: hold or release."""
+
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from infohus_platform.auth import GuardDep
+from infohus_platform.runtime import RuntimeDep
+
+from ..schemas import DeliveryPublic, NoticeHoldCreate, NoticeReleaseCreate, NotificationPublic
+from ..service import deliveries as delivery_cases
+from ..service import notices as notice_cases
+from .dependencies import ContextDep, WakeDep, controller_scope
+
+router = APIRouter(prefix="/api/v1", tags=["notifications"])
+
+
+@router.get("/notifications", response_model=list[NotificationPublic])
+async def notifications(concern_id: UUID, runtime: RuntimeDep, guard: GuardDep) -> list[NotificationPublic]:
+    """What is owed for a concern, and the state of its deliveries (ids and states only)."""
+    await guard.require("notification.read", controller_scope(runtime))
+    return [NotificationPublic.of(s) for s in await notice_cases.notices_for_concern(runtime, str(concern_id))]
+
+
+@router.get("/notifications/{notification_id}/deliveries", response_model=list[DeliveryPublic])
+async def notification_deliveries(notification_id: UUID, runtime: RuntimeDep,
+                                  guard: GuardDep) -> list[DeliveryPublic]:
+    await guard.require("delivery.read", controller_scope(runtime))
+    return [DeliveryPublic.of(d) for d in await delivery_cases.deliveries_of(runtime, str(notification_id))]
+
+
+@router.post("/notifications/{notification_id}/hold", response_model=NotificationPublic)
+async def hold_notice(notification_id: UUID, body: NoticeHoldCreate, runtime: RuntimeDep,
+                      guard: GuardDep) -> NotificationPublic:
+    """Hold a notice (or record an exemption) with its reason and review date; queued messages are cancelled."""
+    state = await notice_cases.hold_notice(runtime, guard, str(notification_id), reason=body.reason,
+                                           basis=body.basis, review_on=body.review_on)
+    return NotificationPublic.of(state)
+
+
+@router.post("/notifications/{notification_id}/release", response_model=NotificationPublic)
+async def release_notice(notification_id: UUID, body: NoticeReleaseCreate, runtime: RuntimeDep, guard: GuardDep,
+                         ctx: ContextDep, wake: WakeDep) -> NotificationPublic:
+    """Send a held notice now (e.g. after the risk assessment in an honour-related case)."""
+    state = await notice_cases.release_notice(runtime, ctx, guard, str(notification_id), reason=body.reason,
+                                              wake=wake)
+    return NotificationPublic.of(state)

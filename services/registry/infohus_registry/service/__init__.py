@@ -1,0 +1,1 @@
+"""Registry's use cases: the only callers of ``stage_event`` and ``processing_log.record`` here."""

@@ -1,0 +1,79 @@
+"""Statistics: the municipality's own counts, and the aggregates staged for the district network.
+
+The rules (counting, primary and secondary suppression, what changed) are in ``domain``; this
+module reads the registrations and the outbox, the record of what was shared.
+"""
+
+import json
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from infohus_contracts.base.aggregates import AggregateMetric
+from infohus_contracts.base.topics import NETWORK_AGGREGATES
+from infohus_platform.auth import Guard, resource
+from infohus_platform.messaging.outbox import OutboxMessage, Share, stage_event, utcnow
+from infohus_platform.runtime import Runtime
+
+from ..domain import CellKey, aggregate_report, changes, count_cells, municipality_statistics, policy_aggregate
+from ..schemas import StatisticsPublic
+from ..storage import Registration, RegistrationRepository
+
+# The registration's columns that are dimensions of the network's statistics (``AggregateMetric`` values).
+DIMENSION_COLUMNS = ("source_category", "age_band", "concern_level", "outcome", "effort_level")
+
+
+async def own_statistics(runtime: Runtime, guard: Guard, period_from: str | None,
+                         period_to: str | None) -> StatisticsPublic:
+    """The caller's municipality: volume, concern levels, sources, age bands, outcomes, efforts."""
+    municipality = guard.principal.municipality_code
+    await guard.require("statistics.read", resource("statistics", municipality))
+    async with runtime.db.session() as session:
+        rows = await RegistrationRepository(session).in_periods(municipality, period_from, period_to)
+    return StatisticsPublic.model_validate(municipality_statistics(rows, period_from, period_to))
+
+
+async def stage_aggregates(runtime: Runtime, session: AsyncSession, municipality_code: str, period: str,
+                           k: int, *, force: bool = False) -> None:
+    """Stage the changed cells of this municipality and month for the network, in the caller's transaction.
+
+    ``force`` stages every cell again, whatever was sent before (e.g. for a network that starts afresh).
+    """
+    columns = [getattr(Registration, name) for name in DIMENSION_COLUMNS]
+    result = await session.exec(
+        select(*columns).where(Registration.municipality_code == municipality_code, Registration.period == period)
+    )
+    counts = count_cells(dict(zip(DIMENSION_COLUMNS, row, strict=True)) for row in result.all())
+    previous = {} if force else await _last_shared(session, f"{municipality_code}:{period}:")
+    now = utcnow()
+    for cell in changes(counts, previous, k):
+        report = aggregate_report(municipality_code, period, cell.count or 0, k, now, cell.metric, cell.value,
+                                  suppressed=cell.suppressed)
+        stage_event(
+            session,
+            runtime.settings,
+            topic=NETWORK_AGGREGATES,
+            body=report,
+            key=report.cell_key,
+            share=Share.of(report, recipient_kind="network", purpose="statistics", aggregate=policy_aggregate(report)),
+        )
+
+
+async def _last_shared(session: AsyncSession, key_prefix: str) -> dict[CellKey, tuple]:
+    """The last shown value of each cell as staged for the network (denied shares never arrived)."""
+    latest = (
+        select(func.max(OutboxMessage.id))
+        .where(OutboxMessage.topic == NETWORK_AGGREGATES.name, col(OutboxMessage.key).startswith(key_prefix),
+               OutboxMessage.status != "denied")
+        .group_by(OutboxMessage.key)
+    )
+    result = await session.exec(select(OutboxMessage.body).where(col(OutboxMessage.id).in_(latest)))
+    last: dict[CellKey, tuple] = {}
+    for body in result.all():
+        data = json.loads(body)
+        try:
+            metric = AggregateMetric(data["metric"])
+        except (KeyError, ValueError):
+            continue
+        last[(metric, data.get("dimension_value"))] = (data.get("count"), bool(data.get("suppressed")))
+    return last
