@@ -107,16 +107,16 @@ def test_a_tree_that_follows_the_rules_keeps_every_contract(tree: Path) -> None:
 
 VIOLATIONS = {
     "the network imports a case contract": (
-        {"infohus_network.forum": "from infohus_contracts.case import topics"},
+        {"infohus_network.service.meetings": "from infohus_contracts.case import topics"},
         "network-no-case",
     ),
     "the network reaches a case contract through the platform": (
-        {"infohus_network.forum": "import infohus_platform.messaging",
+        {"infohus_network.service.meetings": "import infohus_platform.messaging",
          "infohus_platform.messaging": "import infohus_contracts.case"},
         "network-no-case",
     ),
     "one service imports another": (
-        {"infohus_intake.api": "import infohus_assessment"},
+        {"infohus_intake.service.concerns": "import infohus_assessment"},
         "services-independent",
     ),
     "a domain module imports SQLAlchemy through the platform": (
