@@ -62,9 +62,9 @@ policy-test: infra-up
 # The architecture rules, lint and types; all three run, and any failure fails the build. Nothing is auto-fixed.
 lint: install
 	@status=0; \
-	echo "$(VENV)/bin/lint-imports"; $(VENV)/bin/lint-imports --no-logo || status=1; \
+	echo "$(VENV)/bin/lint-imports"; $(VENV)/bin/lint-imports --no-logo --cache-dir $(INFOHUS_CACHE)/lint-cache/import-linter || status=1; \
 	echo "$(VENV)/bin/ruff check ."; $(VENV)/bin/ruff check . || status=1; \
-	echo "$(VENV)/bin/mypy"; $(VENV)/bin/mypy || status=1; \
+	echo "$(VENV)/bin/mypy"; $(VENV)/bin/mypy --cache-dir $(INFOHUS_CACHE)/lint-cache/mypy || status=1; \
 	exit $$status
 
 test-unit: install
