@@ -43,8 +43,9 @@ from infohus_notify.service.notices import (
 )
 from infohus_notify.service.partners import PartnerDeliveries, queue_partner_events, wanted_by_a_partner
 from infohus_notify.service.reviews import queue_review_reminders
+from infohus_notify.service.scope import Scope
 from infohus_notify.settings import NotifySettings
-from infohus_notify.storage import TABLES, Delivery, NotificationRepository
+from infohus_notify.storage import TABLES, Delivery, Notification, NotificationRepository
 from infohus_platform.audit.processing_log import ProcessingLogEntry
 from infohus_platform.errors import Conflict, NotFound
 from infohus_platform.policy import ShareDecision
@@ -291,16 +292,21 @@ async def test_a_dead_lettered_delivery_is_queued_again_by_hand_and_nothing_else
     claimed = await claim_all(notify)
     [email_id] = [d for d in claimed if (await delivery(notify, d)).channel == EMAIL]
     await notify.attempts.process(email_id)
-    again = await requeue(notify.runtime, notify.ctx, email_id, by="u-dpo")
+    again = await requeue(notify.runtime, notify.ctx, EVERYTHING, email_id, by="u-dpo")
     assert (again.status, again.status_reason, again.max_attempts) == (QUEUED, "requeued by u-dpo", 4)
     with pytest.raises(Conflict, match="a delivery in status 'queued' is not retried by hand"):
-        await requeue(notify.runtime, notify.ctx, email_id, by="u-dpo")
+        await requeue(notify.runtime, notify.ctx, EVERYTHING, email_id, by="u-dpo")
     with pytest.raises(NotFound) as missing:
-        await requeue(notify.runtime, notify.ctx, str(uuid4()), by="u-dpo")
+        await requeue(notify.runtime, notify.ctx, EVERYTHING, str(uuid4()), by="u-dpo")
     assert missing.value.detail == "no such delivery"
 
 
 # -- holding and releasing ------------------------------------------------------------------------
+
+
+EVERYTHING = Scope(None, None)  # the controller's compliance officer
+IN_820 = Scope(["820"], "nordjylland")
+IN_851 = Scope(["851"], "nordjylland")
 
 
 @dataclass
@@ -318,15 +324,15 @@ async def test_holding_a_recorded_notice_cancels_its_queued_delivery(notify):
     request = duty_to_inform()
     [first] = await record(notify, request)
     guard = FakeGuard()
-    held = await hold_notice(notify.runtime, guard, str(request.notification_id), reason="risk assessment first",
-                             basis="GDPR art. 14(5)(b)", review_on=date(2027, 1, 4))
+    held = await hold_notice(notify.runtime, guard, EVERYTHING, str(request.notification_id),
+                             reason="risk assessment first", basis="GDPR art. 14(5)(b)", review_on=date(2027, 1, 4))
     assert held.notification.status == "held" and held.deliveries == {CANCELLED: 1}
     assert held.notification.exemption_basis == "GDPR art. 14(5)(b)" and held.notification.decided_by == "u-reg-820"
     assert guard.checked == [("notification.manage", guard.checked[0][1])]
     assert guard.checked[0][1]["municipality_code"] == "820"
     assert (await delivery(notify, first.delivery_id)).status == CANCELLED
     with pytest.raises(NotFound) as missing:
-        await hold_notice(notify.runtime, guard, str(uuid4()), reason="no such notice here", basis=None,
+        await hold_notice(notify.runtime, guard, EVERYTHING, str(uuid4()), reason="no such notice here", basis=None,
                           review_on=None)
     assert missing.value.detail == "no such notification"
 
@@ -335,12 +341,12 @@ async def test_releasing_a_held_honour_conflict_notice_queues_it_and_wakes_the_d
     request = duty_to_inform(honour_conflict=True)
     await record(notify, request)
     guard = FakeGuard()
-    released = await release_notice(notify.runtime, notify.ctx, guard, str(request.notification_id),
+    released = await release_notice(notify.runtime, notify.ctx, guard, EVERYTHING, str(request.notification_id),
                                     reason="risk assessment done", wake=notify.wake)
     assert released.notification.status == "recorded" and released.deliveries == {QUEUED: 1}
     assert released.notification.status_reason == "released: risk assessment done" and notify.woken == [True]
     with pytest.raises(Conflict, match="only a held notice can be released"):
-        await release_notice(notify.runtime, notify.ctx, guard, str(request.notification_id),
+        await release_notice(notify.runtime, notify.ctx, guard, EVERYTHING, str(request.notification_id),
                              reason="once more, please", wake=notify.wake)
 
 
@@ -413,3 +419,70 @@ async def test_an_allowed_partner_event_is_posted_as_a_cloudevent_to_the_webhook
     assert url == "https://partner.test/hook" and b'"id":"e-4"' in body and b'"count":7' in body
     # No Kafka publisher for this partner here: the attempt fails and is retried (then dead-lettered).
     assert await notify.attempts.process(by_channel[KAFKA]) == DEAD_LETTERED
+
+
+# -- scope: another municipality's notices answer like unknown ones (issue 12) ---------------------
+
+
+def network_meeting(district: str) -> NotificationRequested:
+    return NotificationRequested(
+        notification_id=uuid4(), kind="meeting_summons", police_district=district, meeting_id=uuid4(),
+        meeting_urgency="regular", due_at=NOW + timedelta(days=20), requested_at=NOW,
+        recipients=[{"kind": "staff_role", "role": "police_coordinator"}],
+    )
+
+
+async def test_the_inbox_and_the_log_show_only_the_notices_within_the_scope(notify):
+    police = [{"kind": "staff_role", "role": "police_coordinator"}]  # nobody in the directory: the role's inbox
+    ours, theirs = reminder(recipients=police), reminder(municipality_code="851", recipients=police)
+    fyn, nordjylland = network_meeting("fyn"), network_meeting("nordjylland")
+    for request in (ours, theirs, fyn, nordjylland):
+        await record(notify, request)
+    for delivery_id in await claim_all(notify):
+        await notify.attempts.process(delivery_id)
+
+    async def inbox(scope: Scope, roles: list[str]) -> set[str]:
+        async with notify.session() as session:
+            items = await NotificationRepository(session).inbox(None, roles, within=scope.within())
+            return {(await delivery(notify, i.item_id)).notification_id or "" for i in items}
+
+    async def log(scope: Scope) -> set[str]:
+        async with notify.session() as session:
+            rows = await NotificationRepository(session).deliveries(within=scope.within())
+            return {d.notification_id or "" for d in rows}
+
+    ids = {name: str(r.notification_id) for name, r in
+           {"820": ours, "851": theirs, "fyn": fyn, "nj": nordjylland}.items()}
+    assert await inbox(IN_820, ["police_coordinator"]) == {ids["820"], ids["nj"]}
+    assert await inbox(IN_851, ["police_coordinator"]) == {ids["851"], ids["nj"]}
+    assert await inbox(Scope(["820", "851"], "nordjylland"), ["police_coordinator"]) == {ids["820"], ids["851"],
+                                                                                        ids["nj"]}
+    assert await inbox(Scope([], "fyn"), ["police_coordinator"]) == {ids["fyn"]}
+    assert await inbox(Scope([], None), ["police_coordinator"]) == set()
+    assert await log(IN_820) == {ids["820"], ids["nj"]}
+    assert await log(EVERYTHING) == set(ids.values())
+
+
+async def test_a_notice_outside_the_scope_is_held_and_queued_like_an_unknown_one(notify):
+    request = reminder(municipality_code="851")
+    first, *_ = await record(notify, request)
+    guard = FakeGuard()
+    with pytest.raises(NotFound) as hidden:
+        await hold_notice(notify.runtime, guard, IN_820, str(request.notification_id), reason="not ours to hold",
+                          basis=None, review_on=None)
+    assert hidden.value.detail == "no such notification" and guard.checked == []
+    with pytest.raises(NotFound):
+        await requeue(notify.runtime, notify.ctx, IN_820, first.delivery_id, by="u-ssp-820")
+    assert (await delivery(notify, first.delivery_id)).status == QUEUED
+
+
+def test_a_scope_sees_its_municipalities_and_its_districts_network_meetings():
+    def notice(code: str | None, district: str | None = None) -> Notification:
+        return Notification(notification_id="n", municipality_code=code, kind="k", recipient="r", channel="",
+                            status="recorded", created_at=NOW, request={"police_district": district})
+
+    assert IN_820.sees(notice("820")) and not IN_820.sees(notice("851"))
+    assert IN_820.sees(notice(None, "nordjylland")) and not IN_820.sees(notice(None, "fyn"))
+    assert not IN_820.sees(None)  # a partner's delivery: the whole record only
+    assert EVERYTHING.sees(notice("851")) and EVERYTHING.sees(None)
+    assert not Scope([], None).sees(notice(None, None))

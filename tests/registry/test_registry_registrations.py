@@ -200,3 +200,31 @@ async def test_one_registration_is_read_whole_or_not_found(runtime):
     with pytest.raises(NotFound) as missing:
         await read_registration(runtime, keeper(runtime), uuid4())
     assert (missing.value.status, missing.value.detail) == (404, "no registration for that concern")
+
+
+async def test_a_registration_the_caller_may_not_see_is_not_found_like_an_unknown_one(runtime, monkeypatch):
+    """Decide, then look up (issue 12): the policy here allows a registration only in the caller's municipality."""
+    opened = case_opened(municipality_code="820")
+    async with runtime.db.session() as session:
+        await register_case(runtime, session, opened, k=5)
+        await session.commit()
+    answer = runtime.policy.access
+
+    async def same_municipality(input_data):
+        decision = await answer(input_data)
+        allowed = input_data["resource"]["municipality_code"] == input_data["subject"]["municipality_code"]
+        return decision if allowed else type(decision)(False, ["another municipality"], decision_id="denied-1")
+
+    monkeypatch.setattr(runtime.policy, "access", same_municipality)
+    stranger = keeper(runtime, municipality="851")
+    with pytest.raises(NotFound) as foreign:
+        await read_registration(runtime, stranger, opened.concern.concern_id)
+    with pytest.raises(NotFound) as unknown:
+        await read_registration(runtime, stranger, uuid4())
+    assert (foreign.value.status, foreign.value.detail) == (unknown.value.status, unknown.value.detail)
+    # Asked first on the caller's own municipality, then on the registration's; the refusal is logged.
+    assert [q["resource"]["municipality_code"] for q in runtime.policy.questions("access")][:2] == ["851", "820"]
+    [denied] = [e for e in await rows(runtime, ProcessingLogEntry) if e.outcome == "denied"]
+    assert (denied.actor, denied.subject_ref, denied.action) == (stranger.principal.user_id,
+                                                                 str(opened.concern.concern_id), "registration.read")
+    assert (await read_registration(runtime, keeper(runtime), opened.concern.concern_id)).municipality_code == "820"

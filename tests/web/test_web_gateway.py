@@ -338,3 +338,55 @@ def test_an_unexpected_error_is_a_danish_page_with_a_correlation_id_and_no_trace
     assert "0101104234" not in page.text and "Traceback" not in page.text
     logged = capsys.readouterr().out
     assert "RuntimeError" in logged and "0101104234" not in logged and "Åse" not in logged
+
+
+# --- bounds: a flood of sign-ins, a body too large ------------------------------------------------
+
+def _bounded_app(tmp_path: Path, **settings):
+    app = create_app(WebSettings(infohus_dev_idp_dir=tmp_path / "idp", infohus_env="test",
+                                 oidc_discovery_url="http://testserver/dev-idp/.well-known/openid-configuration",
+                                 **settings))
+    app.state.web.oidc.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
+    return app
+
+
+def test_a_flood_of_sign_in_starts_from_one_client_is_slowed_and_locks_nobody_else_out(tmp_path: Path):
+    app = _bounded_app(tmp_path)
+    with TestClient(app, client=("1.2.3.4", 123)) as flooder, TestClient(app, client=("5.6.7.8", 123)) as user:
+        answers = [flooder.get("/log-ind/start", follow_redirects=False) for _ in range(300)]
+        assert [a.status_code for a in answers[:10]] == [303] * 10
+        limited = answers[-1]
+        assert limited.status_code == 429 and '<html lang="da">' in limited.text
+        assert "For mange forsøg på at logge ind" in limited.text and int(limited.headers["retry-after"]) >= 1
+        assert len(app.state.web.oidc._pending) <= 10
+        assert sign_in(user)  # a real person at another address signs in
+
+
+def test_pending_sign_ins_stay_bounded_and_a_real_sign_in_still_works_after_a_distributed_flood(tmp_path: Path):
+    app = _bounded_app(tmp_path, sign_in_burst=10_000, sign_in_pending_per_client=5, sign_in_pending_max=100,
+                       trusted_proxy_header="X-Forwarded-For")
+    with TestClient(app) as client:
+        for i in range(500):
+            start = client.get("/log-ind/start", follow_redirects=False,
+                               headers={"x-forwarded-for": f"198.51.100.{i % 25}"})
+            assert start.status_code == 303
+        assert len(app.state.web.oidc._pending) <= 100
+        assert sign_in(client)
+
+
+def test_a_body_over_the_limit_gets_a_danish_413_page_also_when_chunked(tmp_path: Path):
+    app = _bounded_app(tmp_path, max_request_bytes=4096)
+    with TestClient(app) as client:
+        csrf = sign_in(client)
+        declared = client.post("/henvendelser/ny", data={"csrf": csrf, "description": "x" * 10_000})
+        assert declared.status_code == 413 and "Det sendte er for stort" in declared.text
+
+        def chunks():
+            yield f"csrf={csrf}&description=".encode()
+            for _ in range(100):
+                yield b"x" * 100
+
+        chunked = client.post("/henvendelser/ny", content=chunks(),
+                              headers={"content-type": "application/x-www-form-urlencoded"})
+        assert "content-length" not in chunked.request.headers
+        assert chunked.status_code == 413 and '<html lang="da">' in chunked.text

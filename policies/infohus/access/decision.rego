@@ -285,3 +285,15 @@ second_person_checkable if {
 	is_string(resource[f])
 	resource[f] != ""
 }
+
+# Owner only (the inbox): the resource names whose it is (owner), and that
+# must be the subject itself. A resource without an owner is refused too.
+deny contains ac.owner_only if {
+	is_string(ac.owner_only)
+	not owned_by_subject
+}
+
+owned_by_subject if {
+	has_user_id
+	resource.owner == user_id
+}

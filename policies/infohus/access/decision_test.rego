@@ -25,6 +25,7 @@ base := {
 		"authority": "social_services_u18",
 		"decided_by": "u-9",
 		"requested_by": "u-7",
+		"owner": "u-123",
 	},
 }
 
@@ -87,6 +88,10 @@ expected_roles := {
 	"registration.list": {"registration_coordinator", "leadership"},
 	"statistics.read": {"registration_coordinator", "leadership"},
 	"notification.read": case_read_roles,
+	"inbox.read": (case_read_roles | {
+		"registration_coordinator", "authority_caseworker",
+		"compliance_officer", "network_member",
+	}),
 	"notification.manage": {"ssp_coordinator", "registration_coordinator", "compliance_officer"},
 	"delivery.read": (case_read_roles | {"compliance_officer"}),
 	"compliance.preview": {"compliance_officer"},
@@ -791,4 +796,46 @@ test_authority_caseworker_is_bound_to_their_authority if {
 
 test_pet_signoff_keeps_the_second_person_rule if {
 	"requested_by" in acfg.actions["case.pet.signoff"].second_person
+}
+
+# ---------------------------------------------------------------------------
+# The in-app inbox (issue 12): one's own, within one's own scope
+# ---------------------------------------------------------------------------
+
+inbox := {"action": "inbox.read", "resource": {"type": "inbox"}}
+
+inbox_as(roles) := object.union(inbox, {"subject": {"roles": roles}})
+
+test_the_inbox_is_read_by_its_owner if {
+	allowed(inbox)
+	allowed(inbox_as(["police_coordinator"]))
+	allowed(inbox_as(["network_member"]))
+}
+
+test_someone_elses_inbox_is_refused if {
+	denied_with(object.union(inbox, {"resource": {"owner": "u-9"}}), "en indbakke kan kun læses af dens ejer")
+}
+
+test_an_inbox_without_an_owner_is_refused if {
+	d := access.decision with input as json.remove(object.union(base, inbox), ["resource/owner"])
+	d.allow == false
+	"en indbakke kan kun læses af dens ejer" in d.reasons
+}
+
+test_the_owner_rule_is_only_the_inboxs if {
+	allowed({"resource": {"owner": "u-9"}})
+}
+
+test_the_inbox_is_read_within_ones_own_municipality_or_district if {
+	denied_with(object.union(inbox, res_851), "subject belongs to municipality 820, the inbox to 851")
+	denied_with(object.union(inbox_as(["police_coordinator"]), res_other_district), "police district")
+}
+
+test_the_inbox_refuses_a_network_and_case_role_together if {
+	denied_with(inbox_as(["network_member", "ssp_coordinator"]), "may not hold both a network role and a case role")
+}
+
+test_partner_systems_and_operations_have_no_inbox if {
+	denied_with(inbox_as(["partner_system"]), "'inbox.read' is allowed only for")
+	denied_with(inbox_as(["admin"]), "role 'admin' may not perform 'inbox.read'")
 }

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, Column, ColumnElement, Text, UniqueConstraint, delete
+from sqlalchemy import JSON, Column, ColumnElement, Text, UniqueConstraint, delete, false
 from sqlmodel import Field, SQLModel, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -176,6 +176,15 @@ class InboxItem(SQLModel, table=True):
 TABLES = (Notification, Delivery, DeliveryLogEntry, InboxItem)
 
 
+def notices_within(municipalities: list[str], district: str | None) -> ColumnElement[bool]:
+    """The notices of these municipalities, and the network meetings (no municipality) of this police district."""
+    network: ColumnElement[bool] = false()
+    if district:
+        request = Notification.__table__.c.request  # type: ignore[attr-defined]
+        network = col(Notification.municipality_code).is_(None) & (request["police_district"].as_string() == district)
+    return or_(col(Notification.municipality_code).in_(municipalities), network)
+
+
 class NotificationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -218,9 +227,13 @@ class NotificationRepository:
 
     async def deliveries(
         self, *, status: str | None = None, channel: str | None = None, notification_id: str | None = None,
-        partner_id: str | None = None, limit: int = 200,
+        partner_id: str | None = None, limit: int = 200, within: ColumnElement[bool] | None = None,
     ) -> list[Delivery]:
+        """``within``: only the deliveries of those notices (``notices_within``); none of the partners'."""
         query = select(Delivery)
+        if within is not None:
+            query = query.join(Notification, col(Notification.notification_id) == col(Delivery.notification_id))
+            query = query.where(within)
         if status:
             query = query.where(Delivery.status == status)
         if channel:
@@ -268,7 +281,9 @@ class NotificationRepository:
         if await self.session.get(InboxItem, item.item_id) is None:
             self.session.add(item)
 
-    async def inbox(self, user_id: str | None, roles: list[str], limit: int = 100) -> list[InboxItem]:
+    async def inbox(self, user_id: str | None, roles: list[str], limit: int = 100,
+                    within: ColumnElement[bool] | None = None) -> list[InboxItem]:
+        """A user's items and their roles' shared ones; ``within``: only those of these notices."""
         conditions: list[ColumnElement[bool]] = []
         if user_id:
             conditions.append(col(InboxItem.user_id) == user_id)
@@ -276,7 +291,13 @@ class NotificationRepository:
             conditions.append(col(InboxItem.role).in_(roles) & col(InboxItem.user_id).is_(None))
         if not conditions:
             return []
-        query = select(InboxItem).where(or_(*conditions)).order_by(col(InboxItem.created_at).desc()).limit(limit)
+        query = select(InboxItem).where(or_(*conditions))
+        if within is not None:
+            # An item is one delivery's (item id = delivery id), of one notice.
+            query = (query.join(Delivery, col(Delivery.delivery_id) == col(InboxItem.item_id))
+                     .join(Notification, col(Notification.notification_id) == col(Delivery.notification_id))
+                     .where(within))
+        query = query.order_by(col(InboxItem.created_at).desc()).limit(limit)
         return list((await self.session.exec(query)).all())
 
 

@@ -9,6 +9,7 @@ import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlmodel import SQLModel
@@ -21,6 +22,7 @@ from infohus_platform.audit.processing_log import ensure_head
 from infohus_platform.auth import TokenVerifier
 from infohus_platform.db import Database
 from infohus_platform.errors import InfohusError, NotFound, PolicyUnavailable, RuleViolation, ShareRefused
+from infohus_platform.limits import BodyLimit
 from infohus_platform.messaging.kafka import DeadLetters, make_broker
 from infohus_platform.messaging.relay import OutboxRelay
 from infohus_platform.observability import HttpMiddleware, Metrics, configure_logging
@@ -103,8 +105,9 @@ def build_app(
     app = FastAPI(title=title, lifespan=lifespan, version="1.0.0")
     app.state.runtime = runtime
     app.state.token_verifier = TokenVerifier(jwks_location(settings), settings.oidc_issuer, settings.oidc_audience)
+    app.add_middleware(BodyLimit, limit_for=lambda scope: body_limit(settings, scope))
     app.add_middleware(HttpMiddleware, requests=metrics.http_requests, latency=metrics.http_latency)
-    _install_error_handlers(app)
+    _install_error_handlers(app, settings.max_validation_errors)
     app.include_router(_health_router(runtime))
     app.include_router(processing_log_router())
     for router in routers:
@@ -150,25 +153,44 @@ def _health_router(runtime: Runtime) -> APIRouter:
     return router
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def body_limit(settings: ServiceSettings, scope: Any) -> int:
+    """A route whose body FastAPI reads into a model gets ``max_request_bytes``; a route that reads the
+    raw body itself (no body model) enforces its own limit, under the ceiling ``max_upload_bytes``."""
+    route = scope.get("route")
+    if isinstance(route, APIRoute) and route.body_field is None:
+        return settings.max_upload_bytes
+    return settings.max_request_bytes
+
+
+def _install_error_handlers(app: FastAPI, max_errors: int = 20) -> None:
     """One answer shape for every error of the family (``errors.py``) and for invalid requests."""
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        # Field and reason only: the rejected value is never echoed (it may be a CPR number).
-        errors = [
-            {
-                "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path", "header")),
-                "reason": err["msg"],
-                "type": err["type"],
-            }
-            for err in exc.errors()
-        ]
-        return JSONResponse({"detail": "invalid request", "errors": errors}, status_code=422)
+        return JSONResponse(validation_body(exc.errors(), max_errors), status_code=422)
 
     @app.exception_handler(InfohusError)
     async def infohus_error(_: Request, exc: InfohusError) -> JSONResponse:
         return JSONResponse(error_body(exc), status_code=exc.status)
+
+
+def validation_body(errors: Sequence[Any], max_errors: int = 20) -> dict[str, Any]:
+    """A 422 answer that never grows with the input: at most ``max_errors`` errors, and how many more.
+
+    Field and reason only: the rejected value is never echoed (it may be a CPR number).
+    """
+    listed = [
+        {
+            "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path", "header"))[:200],
+            "reason": str(err["msg"])[:300],
+            "type": err["type"],
+        }
+        for err in errors[:max_errors]
+    ]
+    body: dict[str, Any] = {"detail": "invalid request", "errors": listed}
+    if len(errors) > max_errors:
+        body["more_errors"] = len(errors) - max_errors
+    return body
 
 
 def error_body(exc: InfohusError) -> dict[str, Any]:

@@ -44,6 +44,13 @@ class ServiceSettings(BaseSettings):
     oidc_audience: str = "infohus"
     infohus_dev_idp_dir: Path = Path("var/dev-idp")
     outbox_poll_seconds: float = 1.0
+    # The largest request body a route that takes a model may be sent (413 beyond it).
+    max_request_bytes: int = Field(1024 * 1024, ge=1024)
+    # The ceiling for a route that reads the raw body itself under its own, lower limit (the network's
+    # attachment upload, ATTACHMENT_MAX_BYTES).
+    max_upload_bytes: int = Field(32 * 1024 * 1024, ge=1024)
+    # Validation errors listed in a 422 answer; how many more there were is said, never listed.
+    max_validation_errors: int = Field(20, ge=1, le=200)
     consumer_max_attempts: int = 5
 
     @property

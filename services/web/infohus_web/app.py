@@ -102,4 +102,8 @@ def _install_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             return problem_page(request, "Siden findes ikke",
                                 "Siden findes ikke. Brug menuen for at finde det, du leder efter.", status=404)
+        if exc.status_code == 413:
+            return problem_page(request, "Det sendte er for stort",
+                                "Det, du sendte, er større end tilladt. Intet er gemt. Gør teksten kortere og prøv "
+                                "igen.", status=413)
         return problem_page(request, "Noget gik galt", "Siden kunne ikke vises.", status=exc.status_code)

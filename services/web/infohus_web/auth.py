@@ -10,7 +10,9 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from .core import checked_form, home_for, redirect, render, session_of, web_of
+from infohus_platform.limits import client_address
+
+from .core import checked_form, home_for, problem_page, redirect, render, session_of, web_of
 from .oidc import SignInFailed
 from .sessions import COOKIE
 
@@ -48,9 +50,17 @@ async def login_page(request: Request, besked: Literal["udloebet", "logget-ud"] 
 @router.get("/log-ind/start")
 async def start(request: Request) -> Response:
     web = web_of(request)
+    client = client_address(request.scope, web.settings.trusted_proxy_header)
+    if not web.sign_in_starts.allow(client):
+        session_of(request)
+        limited = problem_page(request, "For mange forsøg på at logge ind",
+                               "Der er startet for mange log-ind fra din adresse på kort tid. Vent et minut, "
+                               "og prøv så igen.", status=429)
+        limited.headers["retry-after"] = str(web.sign_in_starts.retry_after(client))
+        return limited
     redirect_uri = web.settings.oidc_redirect_url or str(request.url_for("sign_in_callback"))
     try:
-        pending, url = await web.oidc.begin(redirect_uri)
+        pending, url = await web.oidc.begin(redirect_uri, client)
     except SignInFailed as exc:
         return _failed(request, str(exc), 503)
     response = redirect(url)

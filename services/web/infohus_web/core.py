@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from starlette.types import Scope
 
 from infohus_contracts.base.municipalities import municipality_name, police_districts
+from infohus_platform.limits import BodyLimit, RateLimiter
 from infohus_platform.observability import HttpMiddleware, MetricRegistry
 
 from . import labels
@@ -58,6 +59,7 @@ class Web:
     page_seconds: Histogram
     template_seconds: Histogram
     requests: Counter
+    sign_in_starts: RateLimiter
 
 
 def make_web(settings: WebSettings) -> Web:
@@ -87,6 +89,7 @@ def make_web(settings: WebSettings) -> Web:
                                            ["template"], buckets=PAGE_BUCKETS),
         requests=metrics.counter("infohus_web_requests_total", "Requests to the web interface",
                                  ["route", "method", "status"]),
+        sign_in_starts=RateLimiter(settings.sign_in_per_minute, settings.sign_in_burst),
     )
 
 
@@ -235,8 +238,17 @@ def page_headers(scope: Scope, elapsed_ms: float) -> list[tuple[bytes, bytes]]:
     return headers
 
 
+TOO_LARGE_PAGE = """<!doctype html><html lang="da"><head><meta charset="utf-8"><title>For stor – Infohus</title>
+<link rel="stylesheet" href="/static/web.css"></head><body><main id="indhold"><h1>Det sendte er for stort</h1>
+<div class="problem" role="alert"><p>Det, du sendte, er større end tilladt. Intet er gemt. Gå tilbage, gør teksten
+kortere og prøv igen.</p></div><p><a href="/">Til forsiden</a></p></main></body></html>"""
+
+
 def add_page_middleware(app: Any, web: Web) -> None:
-    """The platform's HTTP middleware with the gateway's page headers, metrics and Danish error page."""
+    """The platform's HTTP middleware with the gateway's page headers, metrics and Danish error page,
+    and the body limit (413 as a Danish page)."""
+    app.add_middleware(BodyLimit, limit_for=lambda scope: web.settings.max_request_bytes,
+                       page=lambda limit: (b"text/html; charset=utf-8", TOO_LARGE_PAGE.encode()))
     app.add_middleware(HttpMiddleware, requests=web.requests, latency=web.page_seconds,
                        error_page=(b"text/html; charset=utf-8", ERROR_PAGE.encode()),
                        extra_headers=page_headers, measured=_is_page)

@@ -26,7 +26,6 @@ import jwt
 from .settings import WebSettings
 
 PENDING_SECONDS = 600
-MAX_PENDING = 10_000
 METADATA_SECONDS = 300
 
 
@@ -41,6 +40,7 @@ class PendingSignIn:
     verifier: str
     redirect_uri: str
     expires_at: float
+    client: str = ""  # the client address that started it (bounds each client's share, never logged)
 
 
 def pkce_challenge(verifier: str) -> str:
@@ -53,6 +53,7 @@ class OidcClient:
         self.settings = settings
         self.http = http or httpx.AsyncClient(timeout=settings.api_timeout_seconds)
         self._pending: dict[str, PendingSignIn] = {}
+        self._by_client: dict[str, dict[str, None]] = {}  # client -> its pending states, oldest first
         self._metadata: tuple[float, dict[str, Any]] | None = None
         self._keys: dict[str | None, Any] = {}  # by key id; a provider's only key may have none
 
@@ -96,16 +97,26 @@ class OidcClient:
 
     # -- the flow -------------------------------------------------------------------------------
 
-    async def begin(self, redirect_uri: str) -> tuple[PendingSignIn, str]:
-        """A new pending sign-in and the provider URL to send the browser to."""
+    async def begin(self, redirect_uri: str, client: str = "") -> tuple[PendingSignIn, str]:
+        """A new pending sign-in and the provider URL to send the browser to.
+
+        Never refused for lack of room: a client past its share loses its own oldest pending sign-in,
+        and when all are taken the client with the most gives way, so a flood cannot lock others out.
+        """
         provider = await self.metadata()
         now = time.time()
-        self._pending = {k: p for k, p in self._pending.items() if p.expires_at > now}
-        if len(self._pending) >= MAX_PENDING:
-            raise SignInFailed("Der er for mange igangværende log-ind lige nu. Prøv igen om lidt.")
+        for state in [k for k, p in self._pending.items() if p.expires_at <= now]:
+            self._forget(state)
+        mine = self._by_client.get(client, {})
+        while len(mine) >= self.settings.sign_in_pending_per_client:
+            self._forget(next(iter(mine)))
+        while len(self._pending) >= self.settings.sign_in_pending_max:
+            heaviest = max(self._by_client.values(), key=len)
+            self._forget(next(iter(heaviest)))
         pending = PendingSignIn(secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(48),
-                                redirect_uri, now + PENDING_SECONDS)
+                                redirect_uri, now + PENDING_SECONDS, client)
         self._pending[pending.state] = pending
+        self._by_client.setdefault(client, {})[pending.state] = None
         query = urlencode({
             "response_type": "code", "client_id": self.settings.oidc_client_id, "redirect_uri": redirect_uri,
             "scope": self.settings.oidc_scope, "state": pending.state, "nonce": pending.nonce,
@@ -115,12 +126,25 @@ class OidcClient:
 
     def take(self, state: str | None, browser_state: str | None) -> PendingSignIn:
         """The pending sign-in this callback answers: once, in time, from the browser that started it."""
-        pending = self._pending.pop(state or "", None)
+        pending = self._forget(state or "")
         if (pending is None or pending.expires_at < time.time() or not browser_state
                 or not hmac.compare_digest(browser_state, pending.state)):
             raise SignInFailed("Log-ind kunne ikke gennemføres, fordi anmodningen var udløbet eller kom fra "
                                "en anden browser. Prøv igen.")
         return pending
+
+    def _forget(self, state: str) -> PendingSignIn | None:
+        pending = self._pending.pop(state, None)
+        if pending is not None:
+            states = self._by_client.get(pending.client, {})
+            states.pop(state, None)
+            if not states:
+                self._by_client.pop(pending.client, None)
+        return pending
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._pending)
 
     async def finish(self, pending: PendingSignIn, code: str) -> str:
         """Exchange the code for tokens, verify the ID token, and return the access token."""

@@ -1,6 +1,6 @@
 from typing import ClassVar
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from infohus_platform.settings import ServiceSettings
 
@@ -30,6 +30,14 @@ class WebSettings(ServiceSettings):
     oidc_scope: str = "openid profile"
     # Where the provider sends the browser back; by default this gateway's own /log-ind/retur.
     oidc_redirect_url: str | None = None
+    # Sign-in starts per client address: a burst, then so many a minute (429 beyond); pending sign-ins
+    # per client (its oldest give way) and in all (the heaviest client's oldest give way: never refused).
+    sign_in_burst: int = Field(10, ge=1)
+    sign_in_per_minute: float = Field(10.0, gt=0)
+    sign_in_pending_per_client: int = Field(10, ge=1)
+    sign_in_pending_max: int = Field(10_000, ge=1)
+    # Only behind a proxy that sets it: the header naming the client's address (e.g. X-Forwarded-For).
+    trusted_proxy_header: str | None = None
 
     def service_url(self, name: str) -> str:
         return getattr(self, f"infohus_{name}_url")

@@ -13,6 +13,7 @@ from ..domain import utcnow
 from ..schemas import AssessmentComparisonPublic, AssessmentCreate, AssessmentPublic, InstrumentPublic
 from ..storage import Assessment, Case, CaseRepository
 from .case_steps import CaseWork, case_resource, run_step
+from .cases import decide_first, refuse_unseen
 
 
 async def assess(runtime: Runtime, guard: Guard, case_id: UUID, body: AssessmentCreate) -> AssessmentPublic:
@@ -46,7 +47,13 @@ def current_instrument() -> InstrumentPublic:
 
 
 async def compare_assessments(runtime: Runtime, guard: Guard, first: UUID, second: UUID) -> AssessmentComparisonPublic:
-    """Two assessments of the same person side by side, dimension by dimension."""
+    """Two assessments of the same person side by side, dimension by dimension.
+
+    Decide, then look up: to a caller who may not read both, an assessment they may not see is not found,
+    and whether the two are of the same person is told only to one who may read both.
+    """
+    action, classes = "case.assessment.compare", ["special_category", "narrative"]
+    await decide_first(guard, action)
     async with runtime.db.session() as session:
         repository = CaseRepository(session)
         a, b = await repository.assessment(str(first)), await repository.assessment(str(second))
@@ -54,11 +61,14 @@ async def compare_assessments(runtime: Runtime, guard: Guard, first: UUID, secon
             raise NotFound("assessment")
         case_a, case_b = await repository.get(a.case_id), await repository.get(b.case_id)
     assert case_a is not None and case_b is not None  # an assessment goes with its case
+    cases = list({case_a.case_id: case_a, case_b.case_id: case_b}.values())
+    for case in cases:
+        await refuse_unseen(guard, action, case_resource(case), subject_ref=case.concern_id, data_classes=classes,
+                            not_found=NotFound("assessment"))
     if a.case_id != b.case_id and (a.person_key is None or a.person_key != b.person_key):
         raise RuleViolation("second", "the two assessments are not of the same person")
-    for case in {case_a.case_id: case_a, case_b.case_id: case_b}.values():
-        await guard.require("case.assessment.compare", case_resource(case), subject_ref=case.concern_id,
-                            data_classes=["special_category", "narrative"])
+    for case in cases:
+        await guard.require(action, case_resource(case), subject_ref=case.concern_id, data_classes=classes)
     first_, second_ = sorted([a, b], key=lambda x: x.assessed_at)
     return AssessmentComparisonPublic.model_validate({
         "first": {"assessment_id": first_.assessment_id, "assessed_at": first_.assessed_at,

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import Field, field_validator, model_validator
@@ -12,8 +12,12 @@ from infohus_contracts.base.codes import SourceCategory
 from infohus_contracts.base.contract import Contract
 from infohus_contracts.base.cpr import birth_date_from_cpr, validate_cpr
 from infohus_contracts.base.municipalities import is_municipality
+from infohus_contracts.base.text import Text
 
 P = DataClass.PROCESS
+T = TypeVar("T")
+# No date in a concern lies before this: a person's birth, a concern's receipt.
+EARLIEST = date(1900, 1, 1)
 
 
 class Channel(StrEnum):
@@ -54,14 +58,14 @@ class LeadRole(StrEnum):
 class Person(Contract):
     """The person the concern is about."""
 
-    name: str = classified(DataClass.IDENTITY, min_length=1, max_length=200)
+    name: Text = classified(DataClass.IDENTITY, min_length=1, max_length=200)
     cpr: str | None = classified(DataClass.IDENTITY, None, description="10 digits, no dash")
     birth_date: date | None = classified(DataClass.IDENTITY, None)
     age: int | None = classified(DataClass.IDENTITY, None, ge=0, le=120)
-    area: str | None = classified(DataClass.SOCIAL, None, max_length=200)
-    nationality: str | None = classified(DataClass.SOCIAL, None, max_length=100)
-    family_network: str | None = classified(DataClass.NARRATIVE, None, max_length=4000)
-    school_work: str | None = classified(DataClass.NARRATIVE, None, max_length=4000)
+    area: Text | None = classified(DataClass.SOCIAL, None, max_length=200)
+    nationality: Text | None = classified(DataClass.SOCIAL, None, max_length=100)
+    family_network: Text | None = classified(DataClass.NARRATIVE, None, max_length=4000)
+    school_work: Text | None = classified(DataClass.NARRATIVE, None, max_length=4000)
 
     @field_validator("cpr", mode="before")
     @classmethod
@@ -73,6 +77,8 @@ class Person(Contract):
     def _birth_date(cls, value: date | None) -> date | None:
         if value is not None and value > datetime.now(UTC).date():
             raise ValueError("must not be in the future")
+        if value is not None and value < EARLIEST:
+            raise ValueError("must not be before 1900-01-01")
         return value
 
     @model_validator(mode="after")
@@ -81,8 +87,12 @@ class Person(Contract):
             raise ValueError("birth_date does not match the date part of cpr")
         return self
 
+    def born(self) -> date | None:
+        """The birth date, given or from the CPR number."""
+        return self.birth_date or (birth_date_from_cpr(self.cpr) if self.cpr else None)
+
     def age_on(self, day: date) -> int | None:
-        born = self.birth_date or (birth_date_from_cpr(self.cpr) if self.cpr else None)
+        born = self.born()
         if born is None:
             return self.age
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
@@ -91,11 +101,11 @@ class Person(Contract):
 class Reporter(Contract):
     """Who sent the concern (anmelder): contact only, nothing sensitive. Absent when anonymous."""
 
-    name: str | None = classified(DataClass.REPORTER, None, max_length=200)
-    organisation: str | None = classified(DataClass.REPORTER, None, max_length=200)
-    role: str | None = classified(DataClass.REPORTER, None, max_length=200)
-    phone: str | None = classified(DataClass.REPORTER, None, max_length=40)
-    email: str | None = classified(DataClass.REPORTER, None, max_length=200)
+    name: Text | None = classified(DataClass.REPORTER, None, max_length=200)
+    organisation: Text | None = classified(DataClass.REPORTER, None, max_length=200)
+    role: Text | None = classified(DataClass.REPORTER, None, max_length=200)
+    phone: Text | None = classified(DataClass.REPORTER, None, max_length=40)
+    email: Text | None = classified(DataClass.REPORTER, None, max_length=200)
 
 
 class TriageFlags(Contract):
@@ -113,8 +123,9 @@ class ConcernContent(Contract):
     source_category: SourceCategory = classified(P)
     anonymous: bool = classified(P, False)
     person: Person
-    description: str = classified(DataClass.NARRATIVE, min_length=1, max_length=20000)
-    concern_signs: list[ConcernSign] = classified(DataClass.SPECIAL_CATEGORY, default_factory=list)
+    description: Text = classified(DataClass.NARRATIVE, min_length=1, max_length=20000)
+    concern_signs: list[ConcernSign] = classified(DataClass.SPECIAL_CATEGORY, default_factory=list,
+                                                  max_length=len(ConcernSign))
     flags: TriageFlags = Field(default_factory=TriageFlags)
 
     @field_validator("municipality_code")
@@ -131,7 +142,27 @@ class ConcernContent(Contract):
             value = value.replace(tzinfo=UTC)
         if value > datetime.now(UTC):
             raise ValueError("must not be in the future")
+        if value.date() < EARLIEST:
+            raise ValueError("must not be before 1900-01-01")
         return value
+
+    @field_validator("concern_signs")
+    @classmethod
+    def _signs_once(cls, value: list[ConcernSign]) -> list[ConcernSign]:
+        return no_repeats(value, "sign")
+
+    @model_validator(mode="after")
+    def _received_after_birth(self) -> "ConcernContent":
+        born = self.person.born()
+        if born is not None and self.received_at.date() < born:
+            raise ValueError("received_at must not be before the person's birth date")
+        return self
+
+
+def no_repeats(values: list[T], what: str) -> list[T]:
+    if len(set(values)) != len(values):
+        raise ValueError(f"must not name a {what} twice")
+    return values
 
 
 class ConcernDetails(ConcernContent):
@@ -239,7 +270,7 @@ class CaseOpened(Contract):
     case_id: UUID = classified(P)
     opened_at: datetime = classified(P)
     lead: LeadRole = classified(P)
-    reporter_organisation: str | None = classified(DataClass.REPORTER, None, max_length=200)
+    reporter_organisation: Text | None = classified(DataClass.REPORTER, None, max_length=200)
     concern: ConcernDetails
 
 
@@ -249,15 +280,15 @@ class CaseChange(Contract):
     case_id: UUID = classified(P)
     concern_id: UUID = classified(P)
     at: datetime = classified(P)
-    actor: str = classified(P, max_length=200, description="user id of who made the change")
+    actor: Text = classified(P, max_length=200, description="user id of who made the change")
 
 
 class InitialAssessmentMade(CaseChange):
     kind: Literal["case.initial_assessment_made"] = classified(P, "case.initial_assessment_made")
     approach: AssessmentApproach = classified(P)
     outcome: InitialOutcome = classified(P)
-    reason: str | None = classified(DataClass.NARRATIVE, None, max_length=4000)
-    forwarded_to: str | None = classified(P, None, max_length=200)
+    reason: Text | None = classified(DataClass.NARRATIVE, None, max_length=4000)
+    forwarded_to: Text | None = classified(P, None, max_length=200)
     stage: CaseStage = classified(P)
 
 
@@ -266,7 +297,7 @@ class EnrichmentRequested(CaseChange):
     request_id: UUID = classified(P)
     authority: Authority = classified(P)
     deadline: date = classified(P)
-    share_decision_id: str | None = classified(P, None)
+    share_decision_id: Text | None = classified(P, None, max_length=200)
 
 
 class EnrichmentAnswered(CaseChange):
@@ -280,20 +311,25 @@ class CaseAssessed(CaseChange):
 
     kind: Literal["case.assessed"] = classified(P, "case.assessed")
     assessment_id: UUID = classified(P)
-    instrument_version: str = classified(P, max_length=40)
+    instrument_version: Text = classified(P, max_length=40)
     concern_level: ConcernLevel = classified(DataClass.SPECIAL_CATEGORY)
-    security_aspect: str = classified(DataClass.NARRATIVE, max_length=4000)
-    social_aspect: str = classified(DataClass.NARRATIVE, max_length=4000)
+    security_aspect: Text = classified(DataClass.NARRATIVE, max_length=4000)
+    social_aspect: Text = classified(DataClass.NARRATIVE, max_length=4000)
 
 
 class EffortDecided(CaseChange):
     kind: Literal["case.decided"] = classified(P, "case.decided")
     decision_id: UUID = classified(P)
     effort_level: EffortLevel = classified(P)
-    measures: list[Measure] = classified(P)
+    measures: list[Measure] = classified(P, max_length=len(Measure))
     report_to_pet: bool = classified(P)
     lead: LeadRole = classified(P)
     standing: bool = classified(P, description="false while leadership approval is pending")
+
+    @field_validator("measures")
+    @classmethod
+    def _measures_once(cls, value: list[Measure]) -> list[Measure]:
+        return no_repeats(value, "measure")
 
 
 class DecisionApproved(CaseChange):
@@ -309,7 +345,7 @@ class PetReportSignedOff(CaseChange):
 class LeadChanged(CaseChange):
     kind: Literal["case.lead_changed"] = classified(P, "case.lead_changed")
     lead: LeadRole = classified(P)
-    reason: str = classified(P, max_length=200)
+    reason: Text = classified(P, max_length=200)
 
 
 class UnderretningRecorded(CaseChange):
@@ -326,7 +362,7 @@ class FollowUpRecorded(CaseChange):
 
 class CaseClosed(CaseChange):
     kind: Literal["case.closed"] = classified(P, "case.closed")
-    reason: str = classified(DataClass.NARRATIVE, max_length=4000)
+    reason: Text = classified(DataClass.NARRATIVE, max_length=4000)
 
 
 CaseEvent = Annotated[
@@ -340,5 +376,5 @@ class PersonErased(Contract):
     """``infohus.erasure.v1``: a concern's retention ended; every service deletes its personal data."""
 
     concern_id: UUID = classified(P)
-    rule: str = classified(P, max_length=20)
+    rule: Text = classified(P, max_length=20)
     erased_at: datetime = classified(P)

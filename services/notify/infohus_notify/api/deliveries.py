@@ -10,6 +10,7 @@ from infohus_platform.runtime import RuntimeDep
 
 from ..schemas import DeliveryLogEntryPublic, DeliveryPublic, DeliveryStatus
 from ..service import deliveries as delivery_cases
+from ..service.scope import records_scope
 from .dependencies import ContextDep, WakeDep, controller_scope
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
@@ -24,17 +25,21 @@ async def deliveries(
     partner_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[DeliveryPublic]:
-    """The delivery log; ``?status=dead_lettered`` is what staff must act on."""
+    """The delivery log of the caller's municipalities (a police coordinator: the district's; the controller's
+    compliance officer: all of it); ``?status=dead_lettered`` is what staff must act on."""
     await guard.require("delivery.read", controller_scope(runtime))
-    rows = await delivery_cases.delivery_log(runtime, status=status, channel=channel, partner_id=partner_id,
+    scope = await records_scope(guard, "delivery.read", "delivery")
+    rows = await delivery_cases.delivery_log(runtime, scope, status=status, channel=channel, partner_id=partner_id,
                                              limit=limit)
     return [DeliveryPublic.of(d) for d in rows]
 
 
 @router.get("/deliveries/{delivery_id}/log", response_model=list[DeliveryLogEntryPublic])
 async def delivery_log(delivery_id: UUID, runtime: RuntimeDep, guard: GuardDep) -> list[DeliveryLogEntryPublic]:
+    """Every state one delivery went through (of the caller's municipalities only, like an unknown one)."""
     await guard.require("delivery.read", controller_scope(runtime))
-    return [DeliveryLogEntryPublic.of(e) for e in await delivery_cases.history_of(runtime, str(delivery_id))]
+    scope = await records_scope(guard, "delivery.read", "delivery")
+    return [DeliveryLogEntryPublic.of(e) for e in await delivery_cases.history_of(runtime, str(delivery_id), scope)]
 
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryPublic)
@@ -42,7 +47,8 @@ async def retry_delivery(delivery_id: UUID, runtime: RuntimeDep, guard: GuardDep
                          wake: WakeDep) -> DeliveryPublic:
     """Queue a dead-lettered, denied or unaddressed delivery again, with a fresh set of attempts."""
     await guard.require("notification.manage", controller_scope(runtime))
-    found = await delivery_cases.requeue(runtime, ctx, str(delivery_id), by=guard.principal.user_id)
+    scope = await records_scope(guard, "notification.manage", "delivery")
+    found = await delivery_cases.requeue(runtime, ctx, scope, str(delivery_id), by=guard.principal.user_id)
     out = DeliveryPublic.of(found)
     wake()
     return out

@@ -24,6 +24,7 @@ from ..storage import Delivery, DeliveryLogEntry, NotificationRepository
 from .context import Context
 from .messages import MessageDeliveries
 from .partners import PartnerDeliveries
+from .scope import Scope
 from .sharing import Send
 
 log = structlog.get_logger(__name__)
@@ -167,30 +168,46 @@ def _aware(moment: datetime) -> datetime:
 # -- by hand (the API) ----------------------------------------------------------------------------
 
 
-async def delivery_log(runtime: Runtime, *, status: str | None, channel: str | None, partner_id: str | None,
-                       limit: int) -> list[Delivery]:
-    """The delivery log (its current states); ``status=dead_lettered`` is what staff must act on."""
+async def delivery_log(runtime: Runtime, scope: Scope, *, status: str | None, channel: str | None,
+                       partner_id: str | None, limit: int) -> list[Delivery]:
+    """The delivery log (its current states) within the scope; ``status=dead_lettered`` is what staff must act on."""
     async with runtime.db.session() as session:
         return await NotificationRepository(session).deliveries(status=status, channel=channel,
-                                                                partner_id=partner_id, limit=limit)
+                                                                partner_id=partner_id, limit=limit,
+                                                                within=scope.within())
 
 
-async def deliveries_of(runtime: Runtime, notification_id: str) -> list[Delivery]:
+async def _visible(repo: NotificationRepository, scope: Scope, delivery: Delivery | None) -> Delivery | None:
+    """The delivery if the caller may see its notice (a partner's: the whole record only), else None."""
+    if delivery is None:
+        return None
+    notification = await repo.get(delivery.notification_id) if delivery.notification_id else None
+    return delivery if scope.sees(notification) else None
+
+
+async def deliveries_of(runtime: Runtime, notification_id: str, scope: Scope) -> list[Delivery]:
+    """A notice's deliveries; none for a notice the caller may not see, as for an unknown one."""
     async with runtime.db.session() as session:
-        return await NotificationRepository(session).deliveries(notification_id=notification_id)
+        repo = NotificationRepository(session)
+        if not scope.sees(await repo.get(notification_id)):
+            return []
+        return await repo.deliveries(notification_id=notification_id)
 
 
-async def history_of(runtime: Runtime, delivery_id: str) -> list[DeliveryLogEntry]:
-    """Every state one delivery went through."""
+async def history_of(runtime: Runtime, delivery_id: str, scope: Scope) -> list[DeliveryLogEntry]:
+    """Every state one delivery went through; nothing for one the caller may not see, as for an unknown one."""
     async with runtime.db.session() as session:
-        return await NotificationRepository(session).log_of(delivery_id)
+        repo = NotificationRepository(session)
+        if await _visible(repo, scope, await repo.delivery(delivery_id)) is None:
+            return []
+        return await repo.log_of(delivery_id)
 
 
-async def requeue(runtime: Runtime, ctx: Context, delivery_id: str, *, by: str) -> Delivery:
+async def requeue(runtime: Runtime, ctx: Context, scope: Scope, delivery_id: str, *, by: str) -> Delivery:
     """Queue a dead-lettered, denied, unaddressed or cancelled delivery again, with a fresh set of attempts."""
     async with runtime.db.session() as session:
         repo = NotificationRepository(session)
-        found = await repo.delivery(delivery_id)
+        found = await _visible(repo, scope, await repo.delivery(delivery_id))
         if found is None:
             raise NotFound("delivery")
         if found.status not in REQUEUEABLE_STATES:

@@ -36,6 +36,7 @@ from ..domain import (
 from ..storage import Delivery, Notification, NotificationRepository
 from .context import Context
 from .partners import queue_partner_events
+from .scope import Scope
 
 
 def template_for(request: NotificationRequested) -> str:
@@ -204,26 +205,27 @@ async def _state(repo: NotificationRepository, notification: Notification) -> No
     return NoticeState(notification, counts)
 
 
-async def _notification(repo: NotificationRepository, notification_id: str) -> Notification:
+async def _notification(repo: NotificationRepository, notification_id: str, scope: Scope) -> Notification:
+    """A notice the caller may see; one of another municipality answers like an unknown one."""
     found = await repo.get(notification_id)
-    if found is None:
+    if found is None or not scope.sees(found):
         raise NotFound("notification")
     return found
 
 
-async def notices_for_concern(runtime: Runtime, concern_id: str) -> list[NoticeState]:
-    """What is owed for a concern, and the state of its deliveries (ids and states only)."""
+async def notices_for_concern(runtime: Runtime, concern_id: str, scope: Scope) -> list[NoticeState]:
+    """What is owed for a concern, and the state of its deliveries (ids and states only), within the scope."""
     async with runtime.db.session() as session:
         repo = NotificationRepository(session)
-        return [await _state(repo, n) for n in await repo.for_concern(concern_id)]
+        return [await _state(repo, n) for n in await repo.for_concern(concern_id) if scope.sees(n)]
 
 
-async def hold_notice(runtime: Runtime, guard: Guard, notification_id: str, *, reason: str, basis: str | None,
-                      review_on: date | None) -> NoticeState:
+async def hold_notice(runtime: Runtime, guard: Guard, scope: Scope, notification_id: str, *, reason: str,
+                      basis: str | None, review_on: date | None) -> NoticeState:
     """Staff hold a notice (or record an exemption); may they manage this municipality's notices?"""
     async with runtime.db.session() as session:
         repo = NotificationRepository(session)
-        found = await _notification(repo, notification_id)
+        found = await _notification(repo, notification_id, scope)
         await guard.require("notification.manage", resource("notification", found.municipality_code))
         if found.status not in ("recorded", "held"):
             raise Conflict(f"a notice in status '{found.status}' cannot be held")
@@ -232,12 +234,12 @@ async def hold_notice(runtime: Runtime, guard: Guard, notification_id: str, *, r
         return await _state(repo, found)
 
 
-async def release_notice(runtime: Runtime, ctx: Context, guard: Guard, notification_id: str, *, reason: str,
-                         wake: Callable[[], None]) -> NoticeState:
+async def release_notice(runtime: Runtime, ctx: Context, guard: Guard, scope: Scope, notification_id: str, *,
+                         reason: str, wake: Callable[[], None]) -> NoticeState:
     """Staff send a held notice now; the dispatcher is woken to send it at once."""
     async with runtime.db.session() as session:
         repo = NotificationRepository(session)
-        found = await _notification(repo, notification_id)
+        found = await _notification(repo, notification_id, scope)
         await guard.require("notification.manage", resource("notification", found.municipality_code))
         if found.status != "held":
             raise Conflict("only a held notice can be released")

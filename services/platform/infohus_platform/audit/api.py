@@ -41,7 +41,8 @@ def processing_log_router() -> APIRouter:
                             subject_ref=subject_ref, data_classes=["process"])
         async with runtime.db.session() as session:
             entry = ProcessingLogEntry
-            query = select(entry).where(entry.subject_ref == subject_ref).order_by(col(entry.seq)).limit(limit)
+            query = (select(entry).where(entry.subject_ref == subject_ref)
+                     .order_by(col(entry.at), col(entry.chain), col(entry.seq)).limit(limit))
             rows = (await session.exec(query)).all()
         return [ProcessingLogEntryPublic.model_validate(row.model_dump(exclude={"prev_hash"})) for row in rows]
 

@@ -114,8 +114,9 @@ def subject_access_router(collect: Collect, find_by_cpr: FindByCpr | None = None
                 concern_ids += [c for c in await find_by_cpr(session, runtime, body.cpr) if c not in concern_ids]
             records = await collect(session, concern_ids) if concern_ids else []
             entry = ProcessingLogEntry
+            in_order = (col(entry.at), col(entry.chain), col(entry.seq))
             log_rows = (await session.exec(select(entry).where(col(entry.subject_ref).in_(concern_ids))
-                                           .order_by(col(entry.seq)))).all() if concern_ids else []
+                                           .order_by(*in_order))).all() if concern_ids else []
             # The export itself is a read of each concern's data: logged per concern, after the rows it reports.
             await guard.record(session, decision, "processing_log.export", subjects=list(concern_ids),
                                     data_classes=sorted({f["data_class"] for r in records for f in r["fields"].values()

@@ -24,6 +24,7 @@ from infohus_platform.runtime import Runtime
 from ..domain import anonymise, erasure_due, retention_input
 from ..schemas import LegalHoldCreate, LegalHoldPublic, RetentionPublic, RetentionRunPublic
 from ..storage import Registration, RegistrationRepository
+from .registrations import decide_first, require_on_found
 
 log = structlog.get_logger(__name__)
 
@@ -72,24 +73,36 @@ async def erase_registration(runtime: Runtime, session: AsyncSession, registrati
 
 
 async def retention_of(runtime: Runtime, guard: Guard, concern_id: UUID) -> RetentionPublic:
-    """The schedule of one registration as OPA sees it now, with its legal hold and erasure."""
+    """The schedule of one registration as OPA sees it now, with its legal hold and erasure.
+
+    Decide, then look up: an unknown concern and one the caller may not see answer alike.
+    """
+    await decide_first(guard, "retention.read", concern_id)
     async with runtime.db.session() as session:
         registration = await RegistrationRepository(session).get(str(concern_id))
     if registration is None:
         raise NotFound("registration", detail=NO_REGISTRATION)
-    await guard.require("retention.read", resource("registration", registration.municipality_code))
+    await require_on_found(guard, "retention.read", resource("registration", registration.municipality_code),
+                           subject_ref=registration.concern_id, data_classes=["process"],
+                           not_found=NotFound("registration", detail=NO_REGISTRATION))
     plan = await schedule_for(runtime, registration)
     return RetentionPublic(delete_on=plan.delete_on, rule=plan.rule, action=plan.action, reason=plan.reason,
                            legal_hold=registration.legal_hold, erased_at=registration.erased_at)
 
 
 async def set_legal_hold(runtime: Runtime, guard: Guard, concern_id: UUID, hold: LegalHoldCreate) -> LegalHoldPublic:
-    """Set or release a legal hold; the change is in the processing log, by whom and why it was allowed."""
+    """Set or release a legal hold; the change is in the processing log, by whom and why it was allowed.
+
+    Decide, then look up: an unknown concern and one the caller may not see answer alike.
+    """
+    await decide_first(guard, "retention.hold", concern_id)
     async with runtime.db.session() as session:
         registration = await RegistrationRepository(session).get(str(concern_id))
         if registration is None:
             raise NotFound("registration", detail=NO_REGISTRATION)
-        await guard.require("retention.hold", resource("registration", registration.municipality_code))
+        await require_on_found(guard, "retention.hold", resource("registration", registration.municipality_code),
+                               subject_ref=registration.concern_id, data_classes=["process"],
+                               not_found=NotFound("registration", detail=NO_REGISTRATION))
         registration.legal_hold = hold.legal_hold
         session.add(registration)
         await processing_log.record(session, actor=guard.principal.user_id, actor_roles=guard.principal.roles,
