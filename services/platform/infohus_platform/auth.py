@@ -156,6 +156,38 @@ class Guard:
         )
 
 
+    # -- decide, then look up: an unknown id and a forbidden one answer alike --------------------------
+
+    async def require_in_own_scope(self, action: str, kind: str, *, subject_ref: str | None = None) -> None:
+        """Before any lookup: may the caller do ``action`` at all, in their own municipality (a police
+        coordinator's: one of the district)? Refused alike for every id; the refusal is logged against the
+        id asked for, whether or not it exists."""
+        scope = visible_municipalities(self.principal)
+        own = resource(kind, scope[0] if scope else self.principal.municipality_code)
+        await self.require(action, own, subject_ref=subject_ref, log_now=False)
+
+    async def refuse_unseen(self, action: str, found: dict[str, Any], *, subject_ref: str,
+                            data_classes: list[str], not_found: Exception) -> None:
+        """A found thing outside the municipalities the caller may see: ask the policy, and answer a refusal
+        as ``not_found``, exactly like an unknown id (logged as refused all the same)."""
+        if found.get("municipality_code") in visible_municipalities(self.principal):
+            return
+        decision = await self.decide(action, found)
+        if not decision.allow:
+            async with self.runtime.db.session() as session:
+                await self.record(session, decision, action, subjects=[subject_ref], data_classes=data_classes)
+                await session.commit()
+            raise not_found
+
+    async def require_found(self, action: str, found: dict[str, Any], *, subject_ref: str, data_classes: list[str],
+                            not_found: Exception, log_now: bool = True) -> AccessDecision:
+        """The access decision on a found thing; a refused thing outside the caller's scope is ``not_found``."""
+        await self.refuse_unseen(action, found, subject_ref=subject_ref, data_classes=data_classes,
+                                 not_found=not_found)
+        return await self.require(action, found, subject_ref=subject_ref, data_classes=data_classes,
+                                  log_now=log_now)
+
+
 def guard_of(runtime: Annotated[Runtime, Depends(runtime_of)], principal: PrincipalDep) -> Guard:
     return Guard(runtime, principal)
 

@@ -13,7 +13,6 @@ from ..domain import utcnow
 from ..schemas import AssessmentComparisonPublic, AssessmentCreate, AssessmentPublic, InstrumentPublic
 from ..storage import Assessment, Case, CaseRepository
 from .case_steps import CaseWork, case_resource, run_step
-from .cases import decide_first, refuse_unseen
 
 
 async def assess(runtime: Runtime, guard: Guard, case_id: UUID, body: AssessmentCreate) -> AssessmentPublic:
@@ -53,7 +52,7 @@ async def compare_assessments(runtime: Runtime, guard: Guard, first: UUID, secon
     and whether the two are of the same person is told only to one who may read both.
     """
     action, classes = "case.assessment.compare", ["special_category", "narrative"]
-    await decide_first(guard, action)
+    await guard.require_in_own_scope(action, "case")
     async with runtime.db.session() as session:
         repository = CaseRepository(session)
         a, b = await repository.assessment(str(first)), await repository.assessment(str(second))
@@ -63,8 +62,8 @@ async def compare_assessments(runtime: Runtime, guard: Guard, first: UUID, secon
     assert case_a is not None and case_b is not None  # an assessment goes with its case
     cases = list({case_a.case_id: case_a, case_b.case_id: case_b}.values())
     for case in cases:
-        await refuse_unseen(guard, action, case_resource(case), subject_ref=case.concern_id, data_classes=classes,
-                            not_found=NotFound("assessment"))
+        await guard.refuse_unseen(action, case_resource(case), subject_ref=case.concern_id, data_classes=classes,
+                                  not_found=NotFound("assessment"))
     if a.case_id != b.case_id and (a.person_key is None or a.person_key != b.person_key):
         raise RuleViolation("second", "the two assessments are not of the same person")
     for case in cases:

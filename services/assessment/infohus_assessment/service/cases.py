@@ -3,7 +3,6 @@ underretning question for under-18s, and closing."""
 
 import json
 from datetime import date
-from typing import Any
 from uuid import UUID, uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,7 +19,7 @@ from infohus_contracts.case.events import (
 from infohus_contracts.case.topics import CASE_EVENTS
 from infohus_platform.audit import processing_log
 from infohus_platform.audit.erasure import is_erased
-from infohus_platform.auth import AccessDecision, Guard, resource, visible_municipalities
+from infohus_platform.auth import Guard, resource, visible_municipalities
 from infohus_platform.errors import NotFound
 from infohus_platform.runtime import Runtime
 
@@ -120,57 +119,19 @@ async def list_cases(runtime: Runtime, guard: Guard, *, stage: str | None, lead:
 
 async def case_by_concern(runtime: Runtime, guard: Guard, concern_id: UUID) -> CaseSummaryPublic:
     """Decide, then look up: an unknown concern and one the caller may not see answer alike."""
-    await decide_first(guard, "case.read", subject_ref=str(concern_id))
+    await guard.require_in_own_scope("case.read", "case", subject_ref=str(concern_id))
     async with runtime.db.session() as session:
         case = await CaseRepository(session).by_concern(str(concern_id))
     if case is None:
         raise NotFound("case", detail=NO_CASE_FOR_CONCERN)
-    await require_on_found(guard, "case.read", case_resource(case), subject_ref=case.concern_id,
-                           data_classes=["process"], not_found=NotFound("case", detail=NO_CASE_FOR_CONCERN))
+    await guard.require_found("case.read", case_resource(case), subject_ref=case.concern_id,
+                              data_classes=["process"], not_found=NotFound("case", detail=NO_CASE_FOR_CONCERN))
     return case_summary(case)
 
-
-# --- decide, then look up (issue 12) --------------------------------------------------------------
 
 NO_CASE_FOR_CONCERN = "no case for that concern"
 
 
-def caller_scope(guard: Guard, kind: str = "case") -> dict[str, Any]:
-    """The caller's own municipality (a police coordinator's: one of the district) as a resource, no thing in it."""
-    scope = visible_municipalities(guard.principal)
-    return resource(kind, scope[0] if scope else guard.principal.municipality_code)
-
-
-async def decide_first(guard: Guard, action: str, *, subject_ref: str | None = None) -> None:
-    """Before any lookup: may the caller do ``action`` at all, in their own scope? 403 alike for every id.
-
-    A refusal is logged against the concern asked for, if one was named.
-    """
-    await guard.require(action, caller_scope(guard), subject_ref=subject_ref, log_now=False)
-
-
-async def refuse_unseen(guard: Guard, action: str, resource_: dict[str, Any], *, subject_ref: str,
-                        data_classes: list[str], not_found: NotFound) -> None:
-    """A thing outside the municipalities the caller may see: ask the policy, and answer a refusal as
-    ``not_found``, exactly like an unknown id (it is logged as refused all the same). A visible thing is
-    left to ``guard.require``."""
-    if resource_.get("municipality_code") in visible_municipalities(guard.principal):
-        return
-    decision = await guard.decide(action, resource_)
-    if not decision.allow:
-        async with guard.runtime.db.session() as session:
-            await guard.record(session, decision, action, subjects=[subject_ref], data_classes=data_classes)
-            await session.commit()
-        raise not_found
-
-
-async def require_on_found(guard: Guard, action: str, resource_: dict[str, Any], *, subject_ref: str,
-                           data_classes: list[str], not_found: NotFound, log_now: bool = True) -> AccessDecision:
-    """The access decision on the found thing; a refused thing outside the caller's scope is ``not_found``."""
-    await refuse_unseen(guard, action, resource_, subject_ref=subject_ref, data_classes=data_classes,
-                        not_found=not_found)
-    return await guard.require(action, resource_, subject_ref=subject_ref, data_classes=data_classes,
-                               log_now=log_now)
 
 
 async def read_case(runtime: Runtime, guard: Guard, case_id: UUID) -> CaseDetailPublic:

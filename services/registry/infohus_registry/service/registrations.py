@@ -1,7 +1,7 @@
 """The basic registration (grundregistrering): registered when a case opens, kept current with its
 events, read and listed by the municipality's registration staff."""
 
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID, uuid4
 
 import structlog
@@ -18,7 +18,7 @@ from infohus_contracts.case.notifications import (
 )
 from infohus_contracts.case.topics import NOTIFY_REQUESTS
 from infohus_platform.audit import processing_log
-from infohus_platform.auth import AccessDecision, Guard, resource, visible_municipalities
+from infohus_platform.auth import Guard, resource
 from infohus_platform.errors import MalformedEvent, NotFound
 from infohus_platform.messaging.outbox import Share, stage_event, utcnow
 from infohus_platform.runtime import Runtime
@@ -173,50 +173,28 @@ async def list_registrations(runtime: Runtime, guard: Guard, period: str | None,
 
 
 async def read_registration(runtime: Runtime, guard: Guard, concern_id: UUID) -> RegistrationPublic:
-    """One whole registration; the access decides on the registration's municipality.
-
-    Decide, then look up: an unknown concern and one the caller may not see answer alike.
-    """
-    await decide_first(guard, "registration.read", concern_id)
-    async with runtime.db.session() as session:
-        found = await RegistrationRepository(session).get(str(concern_id))
-    if found is None:
-        raise NotFound("registration", detail=NO_REGISTRATION)
-    await require_on_found(guard, "registration.read", resource("registration", found.municipality_code),
-                           subject_ref=found.concern_id, data_classes=REGISTRATION_CLASSES,
-                           not_found=NotFound("registration", detail=NO_REGISTRATION))
+    """One whole registration; the access decides on the registration's municipality."""
+    found = await registration_for(runtime, guard, "registration.read", concern_id, REGISTRATION_CLASSES)
     return RegistrationPublic.model_validate(found)
 
-
-# --- decide, then look up (issue 12) --------------------------------------------------------------
 
 NO_REGISTRATION = "no registration for that concern"
 
 
-def caller_scope(guard: Guard, kind: str = "registration") -> dict[str, Any]:
-    """The caller's own municipality (a police coordinator's: one of the district) as a resource, no thing in it."""
-    scope = visible_municipalities(guard.principal)
-    return resource(kind, scope[0] if scope else guard.principal.municipality_code)
+async def registration_for(runtime: Runtime, guard: Guard, action: str, concern_id: UUID,
+                           data_classes: list[str]) -> Registration:
+    """The registration ``action`` is about, for a caller the policy allows it.
 
-
-async def decide_first(guard: Guard, action: str, concern_id: UUID) -> None:
-    """Before any lookup: may the caller do ``action`` at all, in their own scope? 403 alike for every id.
-
-    A refusal is logged against the concern asked for (whether it exists is not the caller's to know).
+    Decide, then look up: an unknown concern and one the caller may not see answer alike (404). The lookup's
+    session is closed before the decision on the found registration, which logs in a session of its own: a
+    request never holds two database connections at once.
     """
-    await guard.require(action, caller_scope(guard), subject_ref=str(concern_id), log_now=False)
-
-
-async def require_on_found(guard: Guard, action: str, resource_: dict[str, Any], *, subject_ref: str,
-                           data_classes: list[str], not_found: NotFound, log_now: bool = True) -> AccessDecision:
-    """The access decision on the found thing. A refusal of a thing outside the municipalities the caller may
-    see is answered as ``not_found``, exactly like an unknown id (it is logged as refused all the same)."""
-    if resource_.get("municipality_code") not in visible_municipalities(guard.principal):
-        decision = await guard.decide(action, resource_)
-        if not decision.allow:
-            async with guard.runtime.db.session() as session:
-                await guard.record(session, decision, action, subjects=[subject_ref], data_classes=data_classes)
-                await session.commit()
-            raise not_found
-    return await guard.require(action, resource_, subject_ref=subject_ref, data_classes=data_classes,
-                               log_now=log_now)
+    await guard.require_in_own_scope(action, "registration", subject_ref=str(concern_id))
+    async with runtime.db.session() as session:
+        found = await RegistrationRepository(session).get(str(concern_id))
+    not_found = NotFound("registration", detail=NO_REGISTRATION)
+    if found is None:
+        raise not_found
+    await guard.require_found(action, resource("registration", found.municipality_code), subject_ref=found.concern_id,
+                              data_classes=data_classes, not_found=not_found)
+    return found

@@ -24,11 +24,10 @@ from infohus_platform.runtime import Runtime
 from ..domain import anonymise, erasure_due, retention_input
 from ..schemas import LegalHoldCreate, LegalHoldPublic, RetentionPublic, RetentionRunPublic
 from ..storage import Registration, RegistrationRepository
-from .registrations import decide_first, require_on_found
+from .registrations import NO_REGISTRATION, registration_for
 
 log = structlog.get_logger(__name__)
 
-NO_REGISTRATION = "no registration for that concern"
 
 
 async def schedule_for(runtime: Runtime, registration: Registration) -> RetentionSchedule:
@@ -73,36 +72,20 @@ async def erase_registration(runtime: Runtime, session: AsyncSession, registrati
 
 
 async def retention_of(runtime: Runtime, guard: Guard, concern_id: UUID) -> RetentionPublic:
-    """The schedule of one registration as OPA sees it now, with its legal hold and erasure.
-
-    Decide, then look up: an unknown concern and one the caller may not see answer alike.
-    """
-    await decide_first(guard, "retention.read", concern_id)
-    async with runtime.db.session() as session:
-        registration = await RegistrationRepository(session).get(str(concern_id))
-    if registration is None:
-        raise NotFound("registration", detail=NO_REGISTRATION)
-    await require_on_found(guard, "retention.read", resource("registration", registration.municipality_code),
-                           subject_ref=registration.concern_id, data_classes=["process"],
-                           not_found=NotFound("registration", detail=NO_REGISTRATION))
+    """The schedule of one registration as OPA sees it now, with its legal hold and erasure."""
+    registration = await registration_for(runtime, guard, "retention.read", concern_id, ["process"])
     plan = await schedule_for(runtime, registration)
     return RetentionPublic(delete_on=plan.delete_on, rule=plan.rule, action=plan.action, reason=plan.reason,
                            legal_hold=registration.legal_hold, erased_at=registration.erased_at)
 
 
 async def set_legal_hold(runtime: Runtime, guard: Guard, concern_id: UUID, hold: LegalHoldCreate) -> LegalHoldPublic:
-    """Set or release a legal hold; the change is in the processing log, by whom and why it was allowed.
-
-    Decide, then look up: an unknown concern and one the caller may not see answer alike.
-    """
-    await decide_first(guard, "retention.hold", concern_id)
+    """Set or release a legal hold; the change is in the processing log, by whom and why it was allowed."""
+    allowed = await registration_for(runtime, guard, "retention.hold", concern_id, ["process"])
     async with runtime.db.session() as session:
-        registration = await RegistrationRepository(session).get(str(concern_id))
-        if registration is None:
+        registration = await RegistrationRepository(session).get(allowed.concern_id)
+        if registration is None:  # erased in between
             raise NotFound("registration", detail=NO_REGISTRATION)
-        await require_on_found(guard, "retention.hold", resource("registration", registration.municipality_code),
-                               subject_ref=registration.concern_id, data_classes=["process"],
-                               not_found=NotFound("registration", detail=NO_REGISTRATION))
         registration.legal_hold = hold.legal_hold
         session.add(registration)
         await processing_log.record(session, actor=guard.principal.user_id, actor_roles=guard.principal.roles,

@@ -6,14 +6,14 @@ a recipient and why, as OPA decides it. Nothing is sent.
 
 from typing import Any
 
-from infohus_platform.auth import Guard, resource
-from infohus_platform.errors import InfohusError, NotFound
+from infohus_platform.auth import Guard
+from infohus_platform.errors import InfohusError
 from infohus_platform.runtime import Runtime
 from infohus_platform.settings import ServiceSettings
 
 from ..schemas import SharePreviewCreate, SharePreviewPublic
-from ..storage import Registration, RegistrationRepository
-from .registrations import NO_REGISTRATION, decide_first, require_on_found
+from ..storage import Registration
+from .registrations import registration_for
 
 
 class PreviewUnanswered(InfohusError):
@@ -44,18 +44,8 @@ def preview_input(registration: Registration, body: SharePreviewCreate, settings
 
 
 async def share_preview(runtime: Runtime, guard: Guard, body: SharePreviewCreate) -> SharePreviewPublic:
-    """The preview for a compliance officer; asking is itself logged against the concern.
-
-    Decide, then look up: an unknown concern and one the caller may not see answer alike.
-    """
-    await decide_first(guard, "compliance.preview", body.concern_id)
-    async with runtime.db.session() as session:
-        registration = await RegistrationRepository(session).get(str(body.concern_id))
-    if registration is None:
-        raise NotFound("registration", detail=NO_REGISTRATION)
-    await require_on_found(guard, "compliance.preview", resource("registration", registration.municipality_code),
-                           subject_ref=registration.concern_id, data_classes=["process"],
-                           not_found=NotFound("registration", detail=NO_REGISTRATION))
+    """The preview for a compliance officer; asking is itself logged against the concern."""
+    registration = await registration_for(runtime, guard, "compliance.preview", body.concern_id, ["process"])
     preview = await runtime.policy.share_preview(preview_input(registration, body, runtime.settings,
                                                                "compliance_officer"))
     if preview.result is None:
