@@ -155,7 +155,6 @@ class Guard:
             decision_id=decision.decision_id, outcome="allowed" if decision.allow else "denied",
         )
 
-
     # -- decide, then look up: an unknown id and a forbidden one answer alike --------------------------
 
     async def require_in_own_scope(self, action: str, kind: str, *, subject_ref: str | None = None) -> None:

@@ -132,8 +132,6 @@ async def case_by_concern(runtime: Runtime, guard: Guard, concern_id: UUID) -> C
 NO_CASE_FOR_CONCERN = "no case for that concern"
 
 
-
-
 async def read_case(runtime: Runtime, guard: Guard, case_id: UUID) -> CaseDetailPublic:
     case = await load_case(runtime, case_id)
     await guard.require("case.read", case_resource(case), subject_ref=case.concern_id, data_classes=CASE_CLASSES)
