@@ -9,7 +9,7 @@ export INFOHUS_CACHE ?= /var/tmp/infohus
 OPA := $(INFOHUS_CACHE)/bin/opa
 
 .PHONY: help install lock infra-up infra-down infra-status run lint test test-unit test-slow policy-test docs clean \
-	seed token verify-log bench
+	seed token verify-log check-tenants bench load
 
 help:
 	@echo "make run          start Kafka, OPA and the five services on 127.0.0.1 (Ctrl-C stops)"
@@ -18,9 +18,11 @@ help:
 	@echo "make test-slow    the long soak and fault runs"
 	@echo "make docs         write OpenAPI and AsyncAPI documents to docs/api/"
 	@echo "make bench        latency benchmarks against baselines measured in the same run (bench/README.md)"
+	@echo "make load         open-loop load against a running make run: RATE concerns a second for DURATION s"
 	@echo "make seed         load a Danish demo data set into the running stack (after make run)"
 	@echo "make token ROLE=ssp_coordinator   print a development bearer token for a demo user"
 	@echo "make verify-log   check every service's hash-chained processing log"
+	@echo "make check-tenants  find rows stored for municipalities this instance does not serve"
 	@echo "make infra-up | infra-down | infra-status"
 
 $(VENV)/.installed: requirements.lock $(foreach s,$(SERVICES),services/$(s)/pyproject.toml)
@@ -76,12 +78,18 @@ test: install lint policy-test browser
 test-slow: install infra-up
 	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m slow tests
 	eval "$$(bash $(INFRA) env)" && INFOHUS_PROPERTY_EXAMPLES=100 $(PY) -m pytest tests/integration/test_network_isolation.py
+	eval "$$(bash $(INFRA) env)" && INFOHUS_FUZZ_EXAMPLES=50 $(PY) -m pytest tests/integration/test_fuzz.py
 
 docs: install
 	$(PY) deploy/local/docs.py docs/api
 
 bench: install infra-up
 	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m bench -s -q tests/bench
+
+RATE ?= 20
+DURATION ?= 60
+load: install
+	$(PY) bench/load.py --rate $(RATE) --duration $(DURATION) $(LOAD_ARGS)
 
 seed: install
 	$(PY) deploy/local/seed.py
@@ -92,6 +100,9 @@ token: install
 
 verify-log: install
 	$(PY) -m infohus_tools.verify_log
+
+check-tenants: install
+	$(PY) -m infohus_tools.tenants check
 
 clean:
 	rm -rf var test-output .pytest_cache

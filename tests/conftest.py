@@ -33,6 +33,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "integration" in item.path.parts:
             item.add_marker(pytest.mark.integration)
+    # The fuzz run writes whatever the documents allow into the session's stack: after every other test.
+    items.sort(key=lambda item: item.path.name == "test_fuzz.py")
 
 
 KAFKA_SECURITY = ("KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM", "KAFKA_CREDENTIALS_FILE")
@@ -66,8 +68,8 @@ def infra_env() -> dict[str, str]:
 def kafka_acls(infra_env: dict[str, str], run_id: str, notify_setup: NotifySetup) -> Iterator[str]:
     """This run's topics and ACLs on a SASL broker, derived from the topic catalogue; yields the prefix.
 
-    Partners: sbsys, and every partner notify's partner file gives a Kafka topic. The grants are
-    revoked at the end (the topics stay, as they always did).
+    Partners: sbsys, and every partner notify's partner file gives a Kafka topic. At the end the grants
+    are revoked and the topics deleted: a broker that kept every run's topics took minutes to restart.
     """
     prefix = f"{run_id}."
     if infra_env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT") == "PLAINTEXT":
@@ -147,6 +149,7 @@ def stack(infra_env: dict[str, str], run_id: str, tmp_path_factory: pytest.TempP
         "KAFKA_TOPIC_PREFIX": kafka_acls,  # this run's topics, created with their ACLs
         "INFOHUS_DATA_DIR": str(tmp_path_factory.mktemp("data")),
         "OUTBOX_POLL_SECONDS": "0.5",
+        "AGGREGATE_INTERVAL_SECONDS": "1",  # the network's aggregates a second after a change
         "INFOHUS_DEV_IDP_DIR": str(DEV_IDP_DIR),
     }
     env |= notify_setup.env  # SMTP server, Digital Post folder, staff and partners for notify

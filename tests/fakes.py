@@ -124,10 +124,11 @@ async def service_runtime(settings: ServiceSettings, tables: Sequence[type[SQLMo
         await db.run_sync(migrations.upgrade, migrate, every_table)
     else:
         await db.run_sync(lambda conn: SQLModel.metadata.create_all(conn, tables=[t.__table__ for t in every_table]))
-    broker = make_broker(settings, metrics, DeadLetters(settings, metrics, topics))
+    dead_letters = DeadLetters(settings, metrics, topics)
+    broker = make_broker(settings, metrics, dead_letters)
     fake_policy: Any = policy or FakePolicy()
     relay: Any = RelaySpy()
-    yield Runtime(settings, db, broker, fake_policy, metrics, relay, asyncio.Event())
+    yield Runtime(settings, db, broker, fake_policy, metrics, relay, asyncio.Event(), dead_letters)
     await db.dispose()
 
 

@@ -8,6 +8,7 @@
 #   deploy/local/infra.sh provision          fetch/build what is missing (idempotent)
 #   deploy/local/infra.sh up     [component] provision, then start what is not running
 #   deploy/local/infra.sh down   [component] stop what `up` started (data is kept)
+#   deploy/local/infra.sh restart [component] stop, then start again and wait until ready (data is kept)
 #   deploy/local/infra.sh status [component] one line per component
 #   deploy/local/infra.sh env                print the export line for the services/tests
 #   deploy/local/infra.sh check              produce+consume on Kafka (as admin), query OPA, connect to PostgreSQL
@@ -952,6 +953,25 @@ cmd_down() {
   done
 }
 
+# Stop, then start again, waiting until ready: what a fault test or an operator does to a dependency.
+cmd_restart() {
+  local t0 comps c ext
+  t0=$(now_ms)
+  mapfile -t comps < <(parse_components "$@")
+  ensure_cache_dir
+  take_lock
+  provision "${comps[@]}"
+  for c in "${comps[@]}"; do
+    if ext=$(external_value "$c"); then
+      log "$c: external ($ext), not restarted"
+      continue
+    fi
+    "stop_$c"
+    "start_$c"
+  done
+  log "restarted (${comps[*]}) in $(elapsed "$t0")"
+}
+
 cmd_status() {
   local comps c ext rc=0
   mapfile -t comps < <(parse_components "$@")
@@ -1071,6 +1091,7 @@ main() {
   provision) cmd_provision "$@" ;;
   up | start) cmd_up "$@" ;;
   down | stop) cmd_down "$@" ;;
+  restart) cmd_restart "$@" ;;
   status) cmd_status "$@" ;;
   env) cmd_env ;;
   check) cmd_check "$@" ;;

@@ -1,9 +1,9 @@
 """Load a realistic Danish demo data set into a running stack (``make seed`` after ``make run``).
 
-Concerns for Vesthimmerland (820), Jammerbugt (849) and Brønderslev (810), walked through the process: every initial
-outcome, enrichment requests and answers, assessments, decisions with leadership approval and a
-PET report with its second sign-off, follow-ups and a closed case. Uses the development identity
-provider's demo users, so it talks to the services exactly as the UI does.
+Concerns for Vesthimmerland (820), the municipality ``make run`` serves (an instance refuses any other's),
+walked through the process: every initial outcome, enrichment requests and answers, assessments, decisions
+with leadership approval and a PET report with its second sign-off, follow-ups and a closed case. Uses the
+development identity provider's demo users, so it talks to the services exactly as the UI does.
 """
 
 import argparse
@@ -109,7 +109,7 @@ def main() -> int:
     seeder, rng = Seeder(args.base, args.port_base, args.idp_dir), random.Random(args.seed)
     paths = ["unfounded", "not_radicalisation", "imminent_risk", "honour_related", "received", "enrichment",
              "decided", "decided", "pet", "follow_up", "closed", "unfounded", "decided", "follow_up"]
-    plan = [("820", p) for p in paths] + [("849", p) for p in paths[:6]] + [("810", p) for p in paths[:5]]
+    plan = [("820", p) for p in paths + paths[:6] + paths[:5]]
     for index, (code, path) in enumerate(plan, start=1):
         seeder.walk(rng, code, path)
         print(f"[{index:>2}/{len(plan)}] {code} {path}", flush=True)

@@ -9,11 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +33,8 @@ class ServiceProcess:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    quick_exits: int = 0  # exits in a row within a minute of starting: a crash loop is restarted less often
 
     @property
     def url(self) -> str:
@@ -49,6 +55,7 @@ class ServiceProcess:
             cwd=ROOT,
             start_new_session=True,
         )
+        self.started_at = time.monotonic()
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -75,6 +82,22 @@ class ServiceProcess:
         """SIGKILL: no shutdown hooks, no offset commits: a crash."""
         self.stop(signal.SIGKILL)
 
+    def restart_if_dead(self) -> bool:
+        """Start a process that was started and has exited since; True when it did. One that keeps exiting
+        within a minute of its start is started again no sooner than 1, 2, 4 ... up to 30 s after its
+        previous start."""
+        if self.process is None or self.alive():
+            return False
+        now = time.monotonic()
+        ran = now - self.started_at
+        if ran >= 60:
+            self.quick_exits = 0
+        if self.quick_exits and ran < min(2 ** (self.quick_exits - 1), 30):
+            return False
+        self.quick_exits += 1
+        self.start()
+        return True
+
 
 @dataclass
 class ServiceStack:
@@ -94,9 +117,18 @@ class ServiceStack:
         return self.services[name]
 
     def start(self, timeout: float = 90.0) -> None:
-        for service in self.services.values():
-            service.start()
-        self.wait_ready(timeout)
+        """Start every process and wait until all are ready; on failure none is left running (a process
+        left over would answer another stack's readiness checks on the same port)."""
+        taken = [f"{name} ({s.port})" for name, s in self.services.items() if port_taken(s.port)]
+        if taken:
+            raise RuntimeError(f"ports already in use, by another stack or program: {', '.join(taken)}")
+        try:
+            for service in self.services.values():
+                service.start()
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
 
     def wait_ready(self, timeout: float = 90.0, names: list[str] | None = None) -> None:
         waiting = {n: self.services[n] for n in (names or list(self.services))}
@@ -111,6 +143,29 @@ class ServiceStack:
         if waiting:
             raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(waiting)}")
 
+    def restart_dead(self) -> list[str]:
+        """The supervisor's step: start again every service that crashed or was killed; their names."""
+        return [name for name, service in self.services.items() if service.restart_if_dead()]
+
+    @contextmanager
+    def supervised(self, interval: float = 0.2) -> Iterator[list[tuple[float, str]]]:
+        """Restart dead services in a background thread while the block runs; yields (time, name) of
+        every restart."""
+        restarts: list[tuple[float, str]] = []
+        done = threading.Event()
+
+        def watch() -> None:
+            while not done.wait(interval):
+                restarts.extend((time.monotonic(), name) for name in self.restart_dead())
+
+        watcher = threading.Thread(target=watch, name="stack-supervisor", daemon=True)
+        watcher.start()
+        try:
+            yield restarts
+        finally:
+            done.set()
+            watcher.join()
+
     def stop(self) -> None:
         for service in self.services.values():
             if service.alive():
@@ -118,6 +173,14 @@ class ServiceStack:
                 service.process.send_signal(signal.SIGTERM)
         for service in self.services.values():
             service.stop()
+
+
+def port_taken(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def main() -> int:
@@ -148,10 +211,9 @@ def main() -> int:
         print(f"\nOpen the web interface at {stack['web'].url}/log-ind", flush=True)
         print(f"Logs in {stack.log_dir}. Press Ctrl-C to stop.", flush=True)
         while not stopping:
-            for name, service in stack.services.items():
-                if not service.alive():
-                    print(f"{name} exited unexpectedly; see {service.log_path}", file=sys.stderr)
-                    stopping = True
+            for name in stack.restart_dead():
+                print(f"{name} exited unexpectedly and was started again; see {stack[name].log_path}",
+                      file=sys.stderr, flush=True)
             time.sleep(0.5)
     except (TimeoutError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)

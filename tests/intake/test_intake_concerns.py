@@ -6,7 +6,6 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from fastapi import HTTPException
 from intake_fakes import caseworker, intake_runtime, rows
 
 import samples
@@ -19,8 +18,11 @@ from infohus_intake.schemas import ConcernAccepted, ConcernCreate
 from infohus_intake.service.concerns import submit_concern
 from infohus_intake.storage import ConcernRecord, ConcernRepository, IdempotencyKey
 from infohus_platform.audit.processing_log import ProcessingLogEntry
+from infohus_platform.errors import AccessRefused
 from infohus_platform.messaging.outbox import OutboxMessage
+from infohus_platform.problems import error_problem
 from infohus_platform.runtime import Runtime
+from infohus_platform.tenancy import ForeignTenant
 
 
 @pytest.fixture
@@ -85,26 +87,38 @@ async def test_the_same_key_with_another_body_is_refused_and_nothing_is_added(ru
 
 async def test_the_route_answers_a_reused_key_with_422_and_the_field(runtime: Runtime) -> None:
     await submit_route(ConcernCreate.model_validate(samples.concern()), runtime, caseworker(runtime), "k-2")
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(IdempotencyKeyReused) as refused:
         await submit_route(ConcernCreate.model_validate(samples.concern() | {"description": "Andet."}), runtime,
                            caseworker(runtime), "k-2")
-    assert refused.value.status_code == 422
-    assert refused.value.detail == {"field": "Idempotency-Key", "reason": "key already used for a different concern"}
+    assert refused.value.status == 422
+    assert error_problem(refused.value)["errors"] == [
+        {"field": "Idempotency-Key", "reason": "key already used for a different concern", "type": "rule"}]
 
 
 async def test_a_refused_caseworker_stores_nothing_and_the_refusal_is_logged(runtime: Runtime) -> None:
     runtime.policy.allow_access = False  # type: ignore[attr-defined]
-    submission = ConcernCreate.model_validate(samples.concern(municipality_code="851"))
+    submission = ConcernCreate.model_validate(samples.concern(municipality_code="820"))
 
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(AccessRefused) as refused:
         await submit_concern(runtime, caseworker(runtime), submission, None)
-    assert refused.value.status_code == 403
+    assert refused.value.status == 403
     assert await rows(runtime, ConcernRecord) == [] and await rows(runtime, OutboxMessage) == []
     [entry] = await rows(runtime, ProcessingLogEntry)
     assert (entry.action, entry.outcome) == ("concern.create", "denied")
     [asked] = runtime.policy.questions("access")  # type: ignore[attr-defined]
-    assert asked["action"] == "concern.create" and asked["resource"]["municipality_code"] == "851"
+    assert asked["action"] == "concern.create" and asked["resource"]["municipality_code"] == "820"
     assert runtime.relay.wakes == 0  # type: ignore[attr-defined]
+
+
+async def test_a_concern_of_another_municipality_is_refused_before_anything_is_asked(runtime: Runtime) -> None:
+    submission = ConcernCreate.model_validate(samples.concern(municipality_code="851"))
+
+    with pytest.raises(ForeignTenant) as refused:
+        await submit_concern(runtime, caseworker(runtime), submission, None)
+    assert (refused.value.status, refused.value.field) == (422, "municipality_code")
+    assert "Aalborg Kommune (851)" in refused.value.reason
+    assert await rows(runtime, ConcernRecord) == [] and await rows(runtime, OutboxMessage) == []
+    assert runtime.policy.questions("access") == []  # type: ignore[attr-defined]
 
 
 async def test_an_anonymous_concern_is_stored_without_a_reporter(runtime: Runtime) -> None:

@@ -172,6 +172,10 @@ def test_a_district_network_of_three_municipalities(api, stack, infra_env, munic
         instance = municipalities[code]
         eventually(lambda: instance.query("registry", "SELECT count(*) AS n FROM registration")[0]["n"] == len(plan),
                    timeout=90)
+        # The registry publishes aggregates a moment after the registrations (AGGREGATE_INTERVAL_SECONDS).
+        eventually(lambda: not instance.query("registry", "SELECT 1 FROM aggregate_due")
+                   and instance.query("registry", "SELECT count(*) AS n FROM outbox_message WHERE topic = $1",
+                                      AGGREGATES_TOPIC)[0]["n"] > 0, timeout=60)
         eventually(lambda: instance.query("registry", "SELECT count(*) AS n FROM outbox_message "
                                                       "WHERE status = 'pending'")[0]["n"] == 0, timeout=60)
         assert not instance.query("registry", "SELECT 1 FROM outbox_message WHERE status = 'denied'")

@@ -40,19 +40,24 @@ def test_a_concern_reaches_every_service(api, stack, as_user):
 
 
 def test_the_network_sees_a_count_only_once_it_reaches_k(api, as_user):
-    period = f"{datetime.now(UTC):%Y-%m}"
+    # The stack serves one municipality: a month no other test receives concerns in keeps the cell this test's own.
+    received = datetime.now(UTC).replace(year=datetime.now(UTC).year - 3, day=10)
+    period = f"{received:%Y-%m}"
+
+    def concern():
+        return samples.concern(received_at=received.isoformat())
 
     def network_cell():
         rows = api["network"].get("/api/v1/aggregates", headers=bearer("network_member")).json()
-        return [r for r in rows if r["municipality_code"] == "860" and r["period"] == period]
+        return [r for r in rows if r["municipality_code"] == "820" and r["period"] == period]
 
-    first = submit_concern(api, samples.concern(municipality_code="860"))
+    first = submit_concern(api, concern())
     assert first.status_code == 202
     cell = eventually(network_cell)
     assert cell[0]["suppressed"] is True and cell[0]["count"] is None
 
     for _ in range(4):
-        assert submit_concern(api, samples.concern(municipality_code="860")).status_code == 202
+        assert submit_concern(api, concern()).status_code == 202
     cell = eventually(lambda: [c for c in network_cell() if c["count"] == 5])
     assert cell[0]["suppressed"] is False
     assert set(cell[0]) == {"municipality_code", "period", "metric", "count", "suppressed", "k", "computed_at"}

@@ -97,11 +97,11 @@ def test_an_enrichment_round_under_section_115(api, stack):
         "authority": "social_services_u18", "purpose": "investigation", "necessity_reason": necessity,
         "deadline": deadline})
     assert refused.status_code == 403
-    assert any("prevention" in r for r in refused.json()["detail"]["reasons"])
+    assert any("prevention" in r for r in refused.json()["reasons"])
     unjustified = api["assessment"].post(path, headers=SSP, json={
         "authority": "social_services_u18", "necessity_reason": "fordi", "deadline": deadline})
     assert unjustified.status_code == 403
-    assert any("necessity" in r for r in unjustified.json()["detail"]["reasons"])
+    assert any("necessity" in r for r in unjustified.json()["reasons"])
 
     request = post(api, path, {"authority": "social_services_u18", "necessity_reason": necessity,
                                "deadline": deadline, "data_classes": ["identity", "social", "process"]}, expect=201)
@@ -160,7 +160,7 @@ def test_a_pet_report_needs_a_second_persons_sign_off(api):
     signoff = f"/api/v1/cases/{case['case_id']}/decisions/{decision['decision_id']}/pet-signoff"
     same_person = api["assessment"].post(signoff, headers=SSP)
     assert same_person.status_code == 403
-    assert any("second person" in r for r in same_person.json()["detail"]["reasons"])
+    assert any("second person" in r for r in same_person.json()["reasons"])
     detail = api["assessment"].get(f"/api/v1/cases/{case['case_id']}", headers=SSP).json()
     assert detail["decisions"][0]["pet_status"] == "awaiting_signoff"  # without the sign-off, nothing goes
     post(api, signoff, headers=POLICE)
@@ -251,23 +251,25 @@ def test_meetings_with_agendas_from_open_cases(api):
 
 
 def test_statistics_add_up(api, stack):
-    code, token = "840", bearer("registration_coordinator", municipality_code="840", org="kommune-840")
-    coordinator = bearer("ssp_coordinator", municipality_code="840", org="kommune-840")
+    # The stack serves one municipality: a month no other test receives concerns in keeps the figures this test's own.
+    token, coordinator = bearer("registration_coordinator"), SSP
+    received = datetime.now(UTC).replace(year=datetime.now(UTC).year - 4, day=10)
+    period = f"{received:%Y-%m}"
     outcomes = ["unfounded", "upheld", "upheld", "not_radicalisation"]
     extra = {"unfounded": {"reason": "Ubegrundet."}, "not_radicalisation": {"forwarded_to": "Jobcentret"}}
     for outcome in outcomes:
-        concern_id = submit_concern(api, samples.concern(municipality_code=code)).json()["concern_id"]
+        concern_id = submit_concern(api, samples.concern(received_at=received.isoformat())).json()["concern_id"]
         case = eventually(lambda: json_if_ok(api["assessment"].get(f"/api/v1/cases/by-concern/{concern_id}",
                                                                    headers=coordinator)))
         post(api, f"/api/v1/cases/{case['case_id']}/initial-assessment",
              {"approach": "internal", "outcome": outcome} | extra.get(outcome, {}), headers=coordinator)
 
     def stats() -> dict | None:
-        body = api["registry"].get("/api/v1/statistics", headers=token).json()
+        body = api["registry"].get("/api/v1/statistics", params={"from": period, "to": period}, headers=token).json()
         return body if sum(v for k, v in body["outcomes"].items() if k != "ukendt") == len(outcomes) else None
 
     body = eventually(stats)
-    rows = query(stack, "registry", "SELECT count(*) AS n FROM registration WHERE municipality_code = $1", code)
+    rows = query(stack, "registry", "SELECT count(*) AS n FROM registration WHERE period = $1", period)
     assert body["volume"] == rows[0]["n"] == len(outcomes)
     assert body["outcomes"] == {"not_radicalisation": 1, "unfounded": 1, "upheld": 2}
     for breakdown in ("by_period", "sources", "age_bands", "concern_levels", "efforts"):

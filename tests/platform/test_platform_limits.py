@@ -5,8 +5,10 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from infohus_platform import problems
 from infohus_platform.limits import BodyLimit, RateLimiter, client_address
-from infohus_platform.service import body_limit, validation_body
+from infohus_platform.problems import PROBLEM_JSON, too_large_page, validation_problem
+from infohus_platform.service import body_limit
 from infohus_platform.settings import ServiceSettings
 
 
@@ -27,7 +29,8 @@ def limited_app(limit: int = 1000) -> tuple[FastAPI, list[int]]:
     async def raw(request: Request) -> dict[str, int]:
         return {"length": len(await request.body())}
 
-    app.add_middleware(BodyLimit, limit_for=lambda scope: limit)
+    app.add_middleware(BodyLimit, limit_for=lambda scope: limit, page=too_large_page)
+    problems.install(app, 20)
     return app, seen
 
 
@@ -44,7 +47,9 @@ def test_a_chunked_body_without_content_length_is_cut_off_while_it_streams():
         response = client.post("/notes", content=chunks(5000), headers={"content-type": "application/json"})
         assert "content-length" not in response.request.headers
         assert response.status_code == 413
-        assert "too large" in response.json()["detail"]
+        assert response.headers["content-type"] == PROBLEM_JSON
+        assert response.json() == {"type": "urn:infohus:problem:too-large", "title": "Content Too Large",
+                                   "status": 413, "detail": "the request body is too large (at most 1000 bytes)"}
         assert seen == []
         small = client.post("/notes", content=chunks(500), headers={"content-type": "application/json"})
         assert small.status_code == 200 and small.json() == {"length": 500}
@@ -75,10 +80,10 @@ def test_a_route_that_reads_the_raw_body_gets_the_upload_ceiling_others_the_requ
 def test_a_validation_answer_never_grows_with_the_input():
     errors = [{"loc": ("body", "concern_signs", i), "msg": "Input should be 'a'", "type": "enum"}
               for i in range(100_000)]
-    body = validation_body(errors, 20)
+    body = validation_problem(errors, 20)
     assert len(body["errors"]) == 20 and body["more_errors"] == 99_980
     assert body["errors"][0]["field"] == "concern_signs.0"
-    assert "more_errors" not in validation_body(errors[:3], 20)
+    assert "more_errors" not in validation_problem(errors[:3], 20)
 
 
 def test_the_rate_limiter_is_per_client_and_refills():

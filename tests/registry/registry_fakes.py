@@ -22,7 +22,9 @@ __all__ = ["case_opened", "change", "concern_uuid", "keeper", "registry_runtime"
 def registry_runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
     # The share preview gives no answer unless a test sets one.
     policy = FakePolicy(preview=SharePreview(None), only=("access", "k_threshold", "retention", "preview"))
-    return service_runtime(RegistrySettings(infohus_data_dir=tmp_path), TABLES, policy=policy)
+    # An instance of two municipalities (a joint infohus), so a test can show each sees only its own.
+    settings = RegistrySettings(infohus_data_dir=tmp_path, infohus_municipalities="820,851")
+    return service_runtime(settings, TABLES, policy=policy)
 
 
 def keeper(runtime: Runtime, roles: tuple[str, ...] = ("registration_coordinator",),

@@ -24,7 +24,8 @@ from infohus_registry.service.registrations import (
     record_case_event,
     register_case,
 )
-from infohus_registry.storage import Registration
+from infohus_registry.service.statistics import publish_due_aggregates
+from infohus_registry.storage import AggregateDue, Registration
 
 ADDRESSING_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # 32 bytes, base64
 
@@ -38,8 +39,15 @@ async def test_registering_a_case_stages_the_duty_to_inform_request_and_aggregat
     opened = case_opened(age=16)
     concern_id = str(opened.concern.concern_id)
     async with runtime.db.session() as session:
-        await register_case(runtime, session, opened, k=5)
+        await register_case(runtime, session, opened)
         await session.commit()
+    # The month's aggregates are only marked due; the job stages them, once for the month.
+    assert not on(await rows(runtime, OutboxMessage), NETWORK_AGGREGATES)
+    assert [(d.municipality_code, d.period) for d in await rows(runtime, AggregateDue)] == [
+        ("820", opened.concern.received_at.strftime("%Y-%m"))]
+    assert await publish_due_aggregates(runtime) == 1
+    assert await rows(runtime, AggregateDue) == []
+    assert runtime.relay.wakes == 1  # type: ignore[attr-defined]
 
     [registration] = await rows(runtime, Registration)
     assert (registration.concern_id, registration.case_id) == (concern_id, str(opened.case_id))
@@ -71,7 +79,7 @@ async def test_registering_a_case_stages_the_duty_to_inform_request_and_aggregat
 async def test_without_an_addressing_key_the_notice_is_still_requested(runtime, monkeypatch):
     monkeypatch.delenv("INFOHUS_ADDRESSING_KEY", raising=False)
     async with runtime.db.session() as session:
-        await register_case(runtime, session, case_opened(), k=5)
+        await register_case(runtime, session, case_opened())
         await session.commit()
     [notice] = on(await rows(runtime, OutboxMessage), NOTIFY_REQUESTS)
     assert NotificationRequested.model_validate_json(notice.body).addressing is None
@@ -81,25 +89,28 @@ async def test_a_redelivered_opening_registers_nothing_twice(runtime):
     opened = case_opened()
     for _ in range(2):
         async with runtime.db.session() as session:
-            await register_case(runtime, session, opened, k=5)
+            await register_case(runtime, session, opened)
             await session.commit()
     assert len(await rows(runtime, Registration)) == 1
     assert len(on(await rows(runtime, OutboxMessage), NOTIFY_REQUESTS)) == 1
 
 
 async def test_a_case_change_updates_the_registration_logs_it_and_stages_what_changed(runtime):
+    runtime.policy.k = 2  # type: ignore[attr-defined]
     opened = [case_opened(), case_opened()]
     async with runtime.db.session() as session:
         for event in opened:
-            await register_case(runtime, session, event, k=2)
+            await register_case(runtime, session, event)
         await session.commit()
+    assert await publish_due_aggregates(runtime) == 1  # two registrations of one month: one staging
 
     async def assess_unfounded(case) -> list[tuple]:
         before = len(on(await rows(runtime, OutboxMessage), NETWORK_AGGREGATES))
         event = InitialAssessmentMade(**change(case), approach="internal", outcome="unfounded", stage="closed")
         async with runtime.db.session() as session:
-            await apply_case_change(runtime, session, event, k=2)
+            await apply_case_change(runtime, session, event)
             await session.commit()
+        await publish_due_aggregates(runtime)
         staged = on(await rows(runtime, OutboxMessage), NETWORK_AGGREGATES)[before:]
         return [(a["metric"], a["dimension_value"], a["count"], a["suppressed"]) for a in map(json.loads,
                                                                                            (m.body for m in staged))]
@@ -118,19 +129,19 @@ async def test_a_case_event_for_an_unknown_concern_is_malformed(runtime):
     event = CaseClosed(**change(case_opened()), reason="Lukket.")
     async with runtime.db.session() as session:
         with pytest.raises(MalformedEvent):
-            await apply_case_change(runtime, session, event, k=5)
+            await apply_case_change(runtime, session, event)
 
 
 async def test_an_erased_registration_is_not_brought_back_by_a_late_event(runtime):
     opened = case_opened()
     async with runtime.db.session() as session:
-        await register_case(runtime, session, opened, k=5)
+        await register_case(runtime, session, opened)
         registration = await session.get(Registration, str(opened.concern.concern_id))
         registration.erased_at = registration.updated_at
         session.add(registration)
         await session.commit()
     async with runtime.db.session() as session:
-        await apply_case_change(runtime, session, CaseClosed(**change(opened), reason="Lukket."), k=5)
+        await apply_case_change(runtime, session, CaseClosed(**change(opened), reason="Lukket."))
         await session.commit()
     [registration] = await rows(runtime, Registration)
     assert registration.closed_at is None
@@ -149,9 +160,10 @@ async def test_the_handler_records_a_case_event_once_with_the_policy_k(runtime):
 
     assert len(await rows(runtime, Registration)) == 1
     assert [e.event_id for e in await rows(runtime, ProcessedEvent)] == ["ev-1"]
+    assert runtime.relay.wakes == 1
+    await publish_due_aggregates(runtime)
     aggregates = [json.loads(m.body) for m in on(await rows(runtime, OutboxMessage), NETWORK_AGGREGATES)]
     assert aggregates and {(a["k"], a["suppressed"]) for a in aggregates} == {(7, True)}
-    assert runtime.relay.wakes == 1
 
 
 async def test_record_case_event_opens_then_updates(runtime):
@@ -168,7 +180,7 @@ async def test_the_list_holds_identifying_fields_only_and_every_entry_is_a_logge
     opened = [case_opened(), case_opened(), case_opened(municipality_code="851")]
     async with runtime.db.session() as session:
         for event in opened:
-            await register_case(runtime, session, event, k=5)
+            await register_case(runtime, session, event)
         await session.commit()
 
     listed = await list_registrations(runtime, keeper(runtime), period=None, open_only=True, limit=10)
@@ -190,7 +202,7 @@ async def test_the_list_holds_identifying_fields_only_and_every_entry_is_a_logge
 async def test_one_registration_is_read_whole_or_not_found(runtime):
     opened = case_opened()
     async with runtime.db.session() as session:
-        await register_case(runtime, session, opened, k=5)
+        await register_case(runtime, session, opened)
         await session.commit()
     found = await read_registration(runtime, keeper(runtime), opened.concern.concern_id)
     assert isinstance(found, RegistrationPublic) and found.concern_signs == opened.concern.model_dump(
@@ -206,7 +218,7 @@ async def test_a_registration_the_caller_may_not_see_is_not_found_like_an_unknow
     """Decide, then look up (issue 12): the policy here allows a registration only in the caller's municipality."""
     opened = case_opened(municipality_code="820")
     async with runtime.db.session() as session:
-        await register_case(runtime, session, opened, k=5)
+        await register_case(runtime, session, opened)
         await session.commit()
     answer = runtime.policy.access
 

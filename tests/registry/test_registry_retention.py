@@ -4,14 +4,13 @@ from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from fastapi import HTTPException
 from registry_fakes import case_opened, change, keeper, rows
 
 from infohus_contracts.case.events import InitialAssessmentMade, PersonErased
 from infohus_contracts.case.topics import ERASURE
 from infohus_platform.audit.erasure import ErasureProof, concern_ref
 from infohus_platform.audit.processing_log import ProcessingLogEntry
-from infohus_platform.errors import NotFound
+from infohus_platform.errors import AccessRefused, NotFound
 from infohus_platform.messaging.outbox import OutboxMessage
 from infohus_platform.runtime import Runtime
 from infohus_registry.jobs import daily
@@ -26,9 +25,9 @@ TODAY = date(2027, 3, 1)
 async def closed_as_unfounded(runtime: Runtime) -> str:
     opened = case_opened()
     async with runtime.db.session() as session:
-        await register_case(runtime, session, opened, k=5)
+        await register_case(runtime, session, opened)
         await apply_case_change(runtime, session, InitialAssessmentMade(
-            **change(opened), approach="internal", outcome="unfounded", stage="closed"), k=5)
+            **change(opened), approach="internal", outcome="unfounded", stage="closed"))
         await session.commit()
     return str(opened.concern.concern_id)
 
@@ -59,7 +58,7 @@ async def test_once_the_date_has_passed_the_registration_is_anonymised_with_proo
     concern_id = await closed_as_unfounded(runtime)
     open_case = case_opened()  # not closed: not even scheduled
     async with runtime.db.session() as session:
-        await register_case(runtime, session, open_case, k=5)
+        await register_case(runtime, session, open_case)
         await session.commit()
     runtime.policy.delete_on = (TODAY - timedelta(days=1)).isoformat()
 
@@ -122,9 +121,9 @@ async def test_an_operator_run_needs_the_right_and_defaults_to_today(runtime):
     runtime.policy.delete_on = (date.today() - timedelta(days=1)).isoformat()
     assert (await run_retention_now(runtime, keeper(runtime, ("admin",)), None)).erased == 1
     runtime.policy.allow_access = False
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(AccessRefused) as refused:
         await run_retention_now(runtime, keeper(runtime, ("ssp_coordinator",)), TODAY)
-    assert refused.value.status_code == 403
+    assert refused.value.status == 403
 
 
 async def test_the_job_runs_the_schedule_and_survives_a_failed_run(runtime, monkeypatch):

@@ -23,7 +23,7 @@ ANSWER = {
 async def registered(runtime: Runtime) -> str:
     opened = case_opened()
     async with runtime.db.session() as session:
-        await register_case(runtime, session, opened, k=5)
+        await register_case(runtime, session, opened)
         await session.commit()
     return str(opened.concern.concern_id)
 

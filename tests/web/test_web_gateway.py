@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from infohus_platform.problems import problem
 from infohus_web import labels
 from infohus_web.app import create_app
 from infohus_web.charts import Bar, bar_chart
@@ -28,11 +29,11 @@ def test_common_reasons_are_translated_and_unknown_ones_shown_as_given():
 
 
 def test_field_errors_map_to_form_fields():
-    body = {"detail": "invalid request", "errors": [
+    body = problem(422, "invalid request", "invalid-request", errors=[
         {"field": "person.cpr", "reason": "Value error, must be 10 digits (DDMMYYXXXX)", "type": "value_error"},
         {"field": "description", "reason": "String should have at least 1 character", "type": "string_too_short"},
         {"field": "", "reason": "Value error, an anonymous concern carries no reporter", "type": "value_error"},
-    ]}
+    ])
     errors = field_errors(body)
     assert errors["person.cpr"].startswith("CPR-nummeret skal være 10 cifre")
     assert errors["description"] == "Feltet skal udfyldes."
@@ -41,9 +42,9 @@ def test_field_errors_map_to_form_fields():
 
 
 def test_refusal_reasons_come_from_the_policy():
-    assert refusal_reasons({"detail": {"reasons": ["role 'network_member' may not perform 'case.read'"]}}) == [
-        "role 'network_member' may not perform 'case.read'"]
-    assert refusal_reasons({"detail": "a bearer token is required"}) == ["a bearer token is required"]
+    assert refusal_reasons(problem(403, "refused by the access policy", "access-refused", reasons=[
+        "role 'network_member' may not perform 'case.read'"])) == ["role 'network_member' may not perform 'case.read'"]
+    assert refusal_reasons(problem(401, "a bearer token is required")) == ["a bearer token is required"]
     assert refusal_reasons(None) == ["politikken gav ingen begrundelse"]
 
 
@@ -87,6 +88,7 @@ def test_processing_log_actions_in_danish():
 @pytest.fixture
 def app_client(tmp_path: Path):
     app = create_app(WebSettings(infohus_dev_idp_dir=tmp_path / "idp", infohus_env="test",
+                                 web_public_url="http://testserver",
                                  oidc_discovery_url="http://testserver/dev-idp/.well-known/openid-configuration"))
     # The gateway's back channel to its own development identity provider, in process (no listening port).
     app.state.web.oidc.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
@@ -97,7 +99,7 @@ def app_client(tmp_path: Path):
         for (m, pattern), result in answers.items():
             if m == method and re.fullmatch(pattern, path):
                 return result
-        return ApiResult(404, {"detail": "Not Found"})
+        return ApiResult(404, problem(404, "Not Found"))
 
     app.state.web.services.call = fake_call
     with TestClient(app) as client:
@@ -152,7 +154,7 @@ def test_production_sends_the_browser_to_the_municipalitys_provider_and_refuses_
 
     app = create_app(WebSettings(infohus_env="production", oidc_jwks_url="https://login.kommune.invalid/jwks",
                                  oidc_discovery_url="https://login.kommune.invalid/.well-known/openid-configuration",
-                                 oidc_redirect_url="https://infohus.kommune.invalid/log-ind/retur"))
+                                 web_public_url="https://infohus.kommune.invalid"))
     app.state.web.oidc.http = httpx.AsyncClient(transport=httpx.MockTransport(idp))
     with TestClient(app) as client:
         start = client.get("/log-ind/start", follow_redirects=False)
@@ -160,12 +162,45 @@ def test_production_sends_the_browser_to_the_municipalitys_provider_and_refuses_
         assert location.startswith("https://login.kommune.invalid/auth?response_type=code&client_id=infohus-web")
         assert "redirect_uri=https%3A%2F%2Finfohus.kommune.invalid%2Flog-ind%2Fretur" in location
         assert "Secure" in start.headers["set-cookie"] and "SameSite=lax" in start.headers["set-cookie"]
+        assert start.headers["strict-transport-security"] == "max-age=31536000"  # https: HSTS by default
         state = re.search(r"state=([^&]+)", location).group(1)
         # The state in the URL without the browser's cookie (a forged or replayed callback) is refused.
         client.cookies.clear()
         forged = client.get("/log-ind/retur", params={"code": "x", "state": state})
         assert forged.status_code == 400 and "anden browser" in forged.text
         assert "infohus_session" not in forged.headers.get("set-cookie", "")
+
+
+def test_absolute_urls_come_from_the_configured_address_never_from_the_host_header(app_client):
+    client, _ = app_client
+    forged = {"host": "evil.invalid"}
+    start = client.get("/log-ind/start", headers=forged, follow_redirects=False).headers["location"]
+    assert start.startswith("http://testserver/dev-idp/authorize?")
+    assert "redirect_uri=http%3A%2F%2Ftestserver%2Flog-ind%2Fretur" in start and "evil" not in start
+    discovery = client.get("/dev-idp/.well-known/openid-configuration", headers=forged).json()
+    assert {discovery[k] for k in ("authorization_endpoint", "token_endpoint", "jwks_uri")} == {
+        "http://testserver/dev-idp/authorize", "http://testserver/dev-idp/token", "http://testserver/dev-idp/jwks.json"}
+    # The provider sends a code only back to the configured address, whatever the request names.
+    chooser = client.get(start, headers=forged)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', chooser.text))
+    elsewhere = hidden | {"redirect_uri": "http://evil.invalid/log-ind/retur", "user": "admin"}
+    refused = client.post("/dev-idp/authorize", data=elsewhere, headers=forged, follow_redirects=False)
+    assert refused.status_code == 400 and "ugyldig adresse" in refused.text
+
+
+@pytest.mark.parametrize(("public_url", "overrides", "expected"), [
+    ("http://127.0.0.1:8000", {}, None),
+    ("https://infohus.kommune.invalid", {}, "max-age=31536000"),
+    ("https://infohus.kommune.invalid", {"hsts_max_age_seconds": 600}, "max-age=600"),
+    ("https://infohus.kommune.invalid", {"hsts_enabled": False}, None),
+    ("http://127.0.0.1:8000", {"hsts_enabled": True}, "max-age=31536000"),
+])
+def test_hsts_is_sent_when_configured_by_default_behind_https(tmp_path: Path, public_url, overrides, expected):
+    settings = WebSettings(infohus_dev_idp_dir=tmp_path / "idp", infohus_env="test", web_public_url=public_url,
+                           **overrides)
+    with TestClient(create_app(settings)) as client:
+        for path in ("/log-ind", "/static/web.css", "/findes-ikke"):
+            assert client.get(path).headers.get("strict-transport-security") == expected, path
 
 
 def test_the_development_provider_refuses_a_code_without_its_pkce_verifier(app_client):
@@ -193,8 +228,8 @@ def test_a_refusal_shows_the_policys_reason_in_danish(app_client):
     client, answers = app_client
     sign_in(client, "network_member")
     answers[("GET", r"/api/v1/cases/[0-9a-f-]+")] = ApiResult(
-        403, {"detail": {"reasons": ["role 'network_member' may not perform 'case.read'",
-                                     "a reason nobody has translated"]}})
+        403, problem(403, "refused by the access policy", "access-refused", reasons=[
+            "role 'network_member' may not perform 'case.read'", "a reason nobody has translated"]))
     page = client.get("/sager/7a0c3c5e-4a57-4a3f-9d1e-1f2f3a4b5c6d")
     assert page.status_code == 403
     assert "Du har ikke adgang: Rollen Medlem af Infohus Netværk giver ikke adgang til dette (case.read)." in page.text
@@ -226,8 +261,8 @@ def test_the_access_policys_reasons_read_in_danish(reason, danish):
 def test_a_422_puts_the_danish_message_next_to_the_field(app_client):
     client, answers = app_client
     csrf = sign_in(client)
-    answers[("POST", "/api/v1/concerns")] = ApiResult(422, {"detail": "invalid request", "errors": [
-        {"field": "person.cpr", "reason": "Value error, must be 10 digits (DDMMYYXXXX)", "type": "value_error"}]})
+    answers[("POST", "/api/v1/concerns")] = ApiResult(422, problem(422, "invalid request", "invalid-request", errors=[
+        {"field": "person.cpr", "reason": "Value error, must be 10 digits (DDMMYYXXXX)", "type": "value_error"}]))
     page = client.post("/henvendelser/ny", data={"csrf": csrf, "person.name": "Ida Læsø", "person.cpr": "12345",
                                                  "description": "Bekymring.", "municipality_code": "820"})
     assert page.status_code == 422
@@ -295,7 +330,8 @@ def test_the_art_15_page_asks_every_service_and_offers_the_export_as_a_file(app_
     assert export.headers["content-disposition"] == 'attachment; filename="indsigt-art15.json"'
     assert set(export.json()["services"]) == {"intake", "assessment", "registry", "notify"}
     assert "1403094321" not in export.headers["content-disposition"]
-    answers[("POST", "/api/v1/subject-access")] = ApiResult(403, {"detail": {"reasons": ["role may not export"]}})
+    answers[("POST", "/api/v1/subject-access")] = ApiResult(
+        403, problem(403, "refused by the access policy", "access-refused", reasons=["role may not export"]))
     refused = client.post("/compliance/indsigt", data={"csrf": csrf, "cpr": "1403094321"})
     assert refused.status_code == 403 and "role may not export" in refused.text
 
@@ -344,6 +380,7 @@ def test_an_unexpected_error_is_a_danish_page_with_a_correlation_id_and_no_trace
 
 def _bounded_app(tmp_path: Path, **settings):
     app = create_app(WebSettings(infohus_dev_idp_dir=tmp_path / "idp", infohus_env="test",
+                                 web_public_url="http://testserver",
                                  oidc_discovery_url="http://testserver/dev-idp/.well-known/openid-configuration",
                                  **settings))
     app.state.web.oidc.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))

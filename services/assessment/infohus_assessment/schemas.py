@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 
+from infohus_contracts.base.text import PlainText
 from infohus_contracts.case.events import (
     AssessmentApproach,
     Authority,
@@ -41,7 +42,7 @@ def _identity_and_process() -> list[DataClassName]:
 
 # --- requests ---------------------------------------------------------------------------------
 
-class InitialAssessmentCreate(BaseModel):
+class InitialAssessmentCreate(PlainText):
     """The initial assessment (indledende vurdering): how it was made and what it found."""
 
     approach: AssessmentApproach
@@ -50,7 +51,7 @@ class InitialAssessmentCreate(BaseModel):
     forwarded_to: str | None = Field(None, max_length=200)
 
 
-class EnrichmentRequestCreate(BaseModel):
+class EnrichmentRequestCreate(PlainText):
     """A § 115 request to an authority (berigelse)."""
 
     authority: Authority
@@ -61,11 +62,11 @@ class EnrichmentRequestCreate(BaseModel):
     recipient_org: str | None = Field(None, max_length=200)
 
 
-class EnrichmentAnswerCreate(BaseModel):
+class EnrichmentAnswerCreate(PlainText):
     answer: str = Field(min_length=1, max_length=20000)
 
 
-class DimensionNote(BaseModel):
+class DimensionNote(PlainText):
     """One note on a dimension of the assessment tool, tagged risk or resource."""
 
     dimension: str = Field(max_length=60)
@@ -73,7 +74,7 @@ class DimensionNote(BaseModel):
     note: str = Field(min_length=1, max_length=4000)
 
 
-class AssessmentCreate(BaseModel):
+class AssessmentCreate(PlainText):
     """An assessment with the national tool (vurderingsværktøjet)."""
 
     instrument_version: str = domain.CURRENT_INSTRUMENT
@@ -83,7 +84,7 @@ class AssessmentCreate(BaseModel):
     social_aspect: str = Field(min_length=1, max_length=4000)
 
 
-class DecisionCreate(BaseModel):
+class DecisionCreate(PlainText):
     """The infohus's decision on an effort (indsats)."""
 
     effort_level: EffortLevel
@@ -92,24 +93,24 @@ class DecisionCreate(BaseModel):
     follow_up_cadence: FollowUpCadence = FollowUpCadence.QUARTERLY
 
 
-class UnderretningCreate(BaseModel):
+class UnderretningCreate(PlainText):
     """Whether a child-welfare report (underretning) was made."""
 
     made: bool
 
 
-class FollowUpCreate(BaseModel):
+class FollowUpCreate(PlainText):
     """A follow-up (opfølgning) on a running effort."""
 
     note: str = Field(min_length=1, max_length=20000)
     cadence: FollowUpCadence | None = None
 
 
-class CaseCloseCreate(BaseModel):
+class CaseCloseCreate(PlainText):
     reason: str = Field(min_length=1, max_length=4000)
 
 
-class MeetingCreate(BaseModel):
+class MeetingCreate(PlainText):
     """An Infohus Kommune meeting (møde) to convene."""
 
     kind: Literal["regular", "urgent", "next_day"]

@@ -7,17 +7,18 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel
 
 from infohus_contracts.case.events import ConcernReceived
+from infohus_platform.errors import RuleViolation
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class IdempotencyKeyReused(Exception):
-    """An Idempotency-Key sent again with a different concern: refused, the first concern stands."""
+class IdempotencyKeyReused(RuleViolation):
+    """An Idempotency-Key sent again with a different concern: refused (422), the first concern stands."""
 
-    field = "Idempotency-Key"
-    reason = "key already used for a different concern"
+    def __init__(self) -> None:
+        super().__init__("Idempotency-Key", "key already used for a different concern")
 
 
 def fingerprint(submission: BaseModel) -> str:

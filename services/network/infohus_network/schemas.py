@@ -12,6 +12,8 @@ from typing import Annotated, Any, TypeVar, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from infohus_contracts.base.text import PlainText
+
 from . import domain
 from .domain import TAG_PATTERN, AttendanceStatus, KnowledgeKind, KnowledgeSource, MemberRole
 
@@ -47,8 +49,9 @@ Confirmation = Annotated[
 ]
 
 
-class StrictRequest(BaseModel):
-    """A request body: a field the API does not know is refused, not ignored."""
+class StrictRequest(PlainText):
+    """A request body: a field the API does not know is refused, not ignored; no text in it holds a control
+    character."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from infohus_contracts.base.text import PlainText
+
 from .config import Partner
 from .service.notices import NoticeState
 from .storage import Delivery, DeliveryLogEntry, InboxItem
@@ -81,14 +83,14 @@ class DeliveryLogEntryPublic(BaseModel):
         return cls(at=entry.at, status=entry.status, attempt=entry.attempt, detail=entry.detail)
 
 
-class NoticeHoldCreate(BaseModel):
+class NoticeHoldCreate(PlainText):
     reason: str = Field(min_length=10, max_length=500, description="why the notice is held or exempt")
     basis: str | None = Field(None, max_length=200,
                               description="e.g. 'databeskyttelsesloven § 22 stk. 2 nr. 4' or 'GDPR art. 14(5)(b)'")
     review_on: date | None = Field(None, description="when the hold is reviewed; staff are reminded then")
 
 
-class NoticeReleaseCreate(BaseModel):
+class NoticeReleaseCreate(PlainText):
     reason: str = Field(min_length=10, max_length=500)
 
 

@@ -1,7 +1,7 @@
 """Who is asking, and may they: OIDC bearer tokens (RS256, JWKS) and access decisions from OPA.
 
 Routes take a ``GuardDep`` and call ``await guard.require(action, resource)``: the decision is
-OPA's (``infohus/access/decision``), a refusal is a 403 carrying the policy's reasons, and an
+OPA's (``infohus/access/decision``), a refusal is a 403 carrying the policy's reasons (``AccessRefused``), and an
 allowed access to personal data is written to the processing log before anything is returned.
 """
 
@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infohus_contracts.base.municipalities import police_district_of, police_districts
 from infohus_platform.audit import processing_log
-from infohus_platform.errors import PolicyUnavailable
+from infohus_platform.errors import AccessRefused, PolicyUnavailable, Unauthenticated
 from infohus_platform.policy import AccessDecision
 from infohus_platform.runtime import Runtime, runtime_of
 
@@ -85,14 +85,12 @@ def principal_of(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="a bearer token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthenticated("a bearer token is required")
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
         return verifier.verify(credentials.credentials)
     except (jwt.PyJWTError, ValueError, OSError) as exc:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=f"invalid token: {type(exc).__name__}",
-                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+        raise Unauthenticated(f"invalid token: {type(exc).__name__}", 'Bearer error="invalid_token"') from None
 
 
 PrincipalDep = Annotated[Principal, Depends(principal_of)]
@@ -110,9 +108,8 @@ class Guard:
         input_data = {"subject": self.principal.as_policy_subject(), "action": action, "resource": scoped}
         try:
             return await self.runtime.policy.access(input_data)
-        except PolicyUnavailable:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                                detail="the access policy cannot be asked right now; nothing was done") from None
+        except PolicyUnavailable as exc:
+            raise PolicyUnavailable(str(exc), "the access policy cannot be asked right now; nothing was done") from None
 
     async def require(
         self,
@@ -134,7 +131,7 @@ class Guard:
                 await self.record(session, decision, action, subjects=[subject_ref], data_classes=data_classes)
                 await session.commit()
         if not decision.allow:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail={"reasons": decision.reasons})
+            raise AccessRefused(decision.reasons)
         return decision
 
     async def record(

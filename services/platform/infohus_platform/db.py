@@ -7,8 +7,17 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from infohus_platform.errors import DatabaseUnavailable, InfohusError
+
+# SQLSTATE classes of a server that is gone or going: 08 connection exception, 57P operator intervention
+# (admin shutdown, crash shutdown, cannot connect now: the server is starting up or shutting down).
+_UNREACHABLE_SQLSTATES = ("08", "57P")
+_DRIVER_MODULES = ("sqlalchemy.", "asyncpg", "aiosqlite")  # a connection refused or reset raises OSError
 
 
 class Database:
@@ -46,10 +55,16 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session; a lost or refused connection inside it becomes ``DatabaseUnavailable`` (503)."""
         if self._sessions is None:
             raise RuntimeError("database not started")
-        async with self._sessions() as session:
-            yield session
+        try:
+            async with self._sessions() as session:
+                yield session
+        except Exception as exc:
+            if unreachable(exc):
+                raise DatabaseUnavailable(type(exc).__name__) from exc
+            raise
 
     async def ping(self) -> bool:
         try:
@@ -62,6 +77,39 @@ class Database:
     async def dispose(self) -> None:
         if self._engine is not None:
             await self._engine.dispose()
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether an error (or one it was raised from) says the database server cannot be reached, rather
+    than that the statement was wrong: a connection the driver could not make or lost, a server shutting
+    down or starting up, a connection the pool found dead, no connection free in the pool. An error of the
+    family (``PolicyUnavailable``...) and an OSError of other I/O in the session's block (OPA, SMTP) are
+    not the database's."""
+    if isinstance(exc, InfohusError):
+        return False
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, PoolTimeout):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        sqlstate = getattr(seen, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNREACHABLE_SQLSTATES):
+            return True
+        if isinstance(seen, OSError) and _raised_in(seen, _DRIVER_MODULES):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def _raised_in(exc: BaseException, modules: tuple[str, ...]) -> bool:
+    """Whether the error passed through code of these modules on its way up."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith(modules):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -2,16 +2,20 @@
 
 ``BodyLimit`` counts the body's bytes while it streams in (a ``Content-Length`` that is too large is
 refused before anything is read; a chunked body without one is cut off as soon as it passes the
-limit). ``RateLimiter`` is a token bucket per client; ``client_address`` says who the client is.
+limit). ``RateLimiter`` is a token bucket per client; ``client_address`` says who the client is;
+``plain_parameters`` refuses control characters in parameters.
 """
 
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from infohus_contracts.base.text import refuse_control_characters
+from infohus_platform.errors import RuleViolation
 
 TOO_LARGE_DETAIL = "the request body is too large"
 
@@ -24,10 +28,6 @@ class RequestTooLarge(HTTPException):
         self.limit = limit
 
 
-def _json_page(limit: int) -> tuple[bytes, bytes]:
-    return b"application/json", json.dumps({"detail": f"{TOO_LARGE_DETAIL} (at most {limit} bytes)"}).encode()
-
-
 class BodyLimit:
     """Refuses a request body larger than ``limit_for(scope)`` bytes with 413 (pure ASGI).
 
@@ -37,7 +37,7 @@ class BodyLimit:
     """
 
     def __init__(self, app: ASGIApp, *, limit_for: Callable[[Scope], int],
-                 page: Callable[[int], tuple[bytes, bytes]] = _json_page) -> None:
+                 page: Callable[[int], tuple[bytes, bytes]]) -> None:
         self.app = app
         self.limit_for = limit_for
         self.page = page
@@ -82,6 +82,16 @@ class BodyLimit:
                         "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
                                     (b"connection", b"close")]})
             await send({"type": "http.response.body", "body": body})
+
+
+def plain_parameters(request: Request) -> None:
+    """No control characters in a path or query parameter (a NUL cannot even reach PostgreSQL): a 422 that
+    names the parameter, as the contracts refuse them in a body. Every route's dependency (``build_app``)."""
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        try:
+            refuse_control_characters(str(value))
+        except ValueError as refused:
+            raise RuleViolation(name[:200], str(refused), "value_error") from None
 
 
 def client_address(scope: Scope, trusted_header: str | None = None) -> str:

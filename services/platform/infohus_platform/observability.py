@@ -17,6 +17,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.basicConfig(stream=sys.stdout, level=level.upper(), format="%(message)s", force=True)
     for noisy in ("aiokafka", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RepeatLimit("aiokafka"))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -30,6 +32,36 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
+
+
+class RepeatLimit(logging.Filter):
+    """Lets through at most one record per logger and message every ``interval`` seconds from the loggers
+    under ``prefix``; the next one that passes says how many were held back. While a broker is away aiokafka
+    logs every failed connect, fetch and metadata request: tens of thousands of lines a service, now a few
+    lines a minute."""
+
+    def __init__(self, prefix: str, interval: float = 30.0, max_keys: int = 1000) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.interval = interval
+        self.max_keys = max_keys
+        self.seen: dict[tuple[str, str], tuple[float, int]] = {}  # (logger, message) -> (last passed, held)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(self.prefix):
+            return True
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        passed, held = self.seen.get(key, (float("-inf"), 0))
+        if now - passed < self.interval:
+            self.seen[key] = (passed, held + 1)
+            return False
+        if len(self.seen) >= self.max_keys:  # messages with ids in them: forget, rather than grow
+            self.seen.clear()
+        self.seen[key] = (now, 0)
+        if held:
+            record.msg = f"{record.msg} [{held} more like this in the last {now - passed:.0f}s]"
+        return True
 
 
 class MetricRegistry:
@@ -74,7 +106,8 @@ Headers = list[tuple[bytes, bytes]]
 class HttpMiddleware:
     """Correlation id, request metrics and a traceback-free 500 for every HTTP request (pure ASGI).
 
-    The services use it as it is; the web gateway adds its page headers and an HTML error page.
+    ``error_page`` is the 500's content type and body (a problem for the services, a Danish page for the web
+    gateway, which adds its page headers too).
     """
 
     def __init__(
@@ -83,7 +116,7 @@ class HttpMiddleware:
         *,
         requests: Counter,
         latency: Histogram,
-        error_page: tuple[bytes, bytes] = (b"application/json", b'{"detail":"internal error"}'),
+        error_page: tuple[bytes, bytes],
         extra_headers: Callable[[Scope, float], Headers] | None = None,
         measured: Callable[[str], bool] = lambda path: True,
     ) -> None:

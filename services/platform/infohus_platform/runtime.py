@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from faststream.kafka import KafkaBroker
 
 from infohus_platform.db import Database
+from infohus_platform.messaging.kafka import DeadLetters
 from infohus_platform.messaging.relay import OutboxRelay
 from infohus_platform.observability import Metrics
 from infohus_platform.policy import PolicyClient
@@ -25,6 +26,7 @@ class Runtime:
     metrics: Metrics
     relay: OutboxRelay
     broker_ready: asyncio.Event
+    dead_letters: DeadLetters
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -6,8 +6,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -16,13 +15,12 @@ from sqlmodel import SQLModel
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 from infohus_contracts.base.topics import Topic
-from infohus_platform import migrations
+from infohus_platform import migrations, problems
 from infohus_platform.audit.api import processing_log_router
 from infohus_platform.audit.processing_log import ensure_head
 from infohus_platform.auth import TokenVerifier
 from infohus_platform.db import Database
-from infohus_platform.errors import InfohusError, NotFound, PolicyUnavailable, RuleViolation, ShareRefused
-from infohus_platform.limits import BodyLimit
+from infohus_platform.limits import BodyLimit, plain_parameters
 from infohus_platform.messaging.kafka import DeadLetters, make_broker
 from infohus_platform.messaging.relay import OutboxRelay
 from infohus_platform.observability import HttpMiddleware, Metrics, configure_logging
@@ -65,7 +63,7 @@ def build_app(
         if settings.service_name in topic.producers
     }
     relay = OutboxRelay(settings, db, publishers, policy, metrics, broker_ready)
-    runtime = Runtime(settings, db, broker, policy, metrics, relay, broker_ready)
+    runtime = Runtime(settings, db, broker, policy, metrics, relay, broker_ready, dead_letters)
     if register_handlers is not None:
         register_handlers(runtime)
 
@@ -102,12 +100,13 @@ def build_app(
                 await broker.stop()
         await db.dispose()
 
-    app = FastAPI(title=title, lifespan=lifespan, version="1.0.0")
+    app = FastAPI(title=title, lifespan=lifespan, version="1.0.0", dependencies=[Depends(plain_parameters)])
     app.state.runtime = runtime
     app.state.token_verifier = TokenVerifier(jwks_location(settings), settings.oidc_issuer, settings.oidc_audience)
-    app.add_middleware(BodyLimit, limit_for=lambda scope: body_limit(settings, scope))
-    app.add_middleware(HttpMiddleware, requests=metrics.http_requests, latency=metrics.http_latency)
-    _install_error_handlers(app, settings.max_validation_errors)
+    app.add_middleware(BodyLimit, limit_for=lambda scope: body_limit(settings, scope), page=problems.too_large_page)
+    app.add_middleware(HttpMiddleware, requests=metrics.http_requests, latency=metrics.http_latency,
+                       error_page=problems.page(500, "internal error"))
+    problems.install(app, settings.max_validation_errors)
     app.include_router(_health_router(runtime))
     app.include_router(processing_log_router())
     for router in routers:
@@ -160,48 +159,3 @@ def body_limit(settings: ServiceSettings, scope: Any) -> int:
     if isinstance(route, APIRoute) and route.body_field is None:
         return settings.max_upload_bytes
     return settings.max_request_bytes
-
-
-def _install_error_handlers(app: FastAPI, max_errors: int = 20) -> None:
-    """One answer shape for every error of the family (``errors.py``) and for invalid requests."""
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(validation_body(exc.errors(), max_errors), status_code=422)
-
-    @app.exception_handler(InfohusError)
-    async def infohus_error(_: Request, exc: InfohusError) -> JSONResponse:
-        return JSONResponse(error_body(exc), status_code=exc.status)
-
-
-def validation_body(errors: Sequence[Any], max_errors: int = 20) -> dict[str, Any]:
-    """A 422 answer that never grows with the input: at most ``max_errors`` errors, and how many more.
-
-    Field and reason only: the rejected value is never echoed (it may be a CPR number).
-    """
-    listed = [
-        {
-            "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path", "header"))[:200],
-            "reason": str(err["msg"])[:300],
-            "type": err["type"],
-        }
-        for err in errors[:max_errors]
-    ]
-    body: dict[str, Any] = {"detail": "invalid request", "errors": listed}
-    if len(errors) > max_errors:
-        body["more_errors"] = len(errors) - max_errors
-    return body
-
-
-def error_body(exc: InfohusError) -> dict[str, Any]:
-    """The answer's body for an error of the family: what and why, never a value that was sent."""
-    if isinstance(exc, RuleViolation):
-        return {"detail": "invalid request", "errors": [{"field": exc.field, "reason": exc.reason,
-                                                         "type": exc.error_type}]}
-    if isinstance(exc, ShareRefused):
-        return {"detail": {"reasons": exc.reasons, "decision_id": exc.decision_id}}
-    if isinstance(exc, PolicyUnavailable):
-        return {"detail": "the policy service cannot be asked right now; nothing was shared"}
-    if isinstance(exc, NotFound):
-        return {"detail": exc.detail}
-    return {"detail": str(exc) or "internal error"}

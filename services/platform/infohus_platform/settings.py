@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .tenancy import served_municipalities
 
 
 class ServiceSettings(BaseSettings):
@@ -21,6 +23,9 @@ class ServiceSettings(BaseSettings):
     # The controller this instance processes data for, e.g. "kommune-820" (GDPR) or a police district (rhl).
     infohus_org: str = "kommune-820"
     infohus_regime: str = Field("gdpr", pattern="^(gdpr|rhl)$")
+    # The municipalities this instance serves (comma-separated kommunekoder); empty: derived from
+    # INFOHUS_ORG (tenancy.py). Data of any other municipality is refused.
+    infohus_municipalities: str = Field("", validate_default=True)
     # The basis this controller relies on for art. 9 and art. 10 data; OPA checks it is valid for the regime.
     special_category_basis: str = "dbl_7_4"
     criminal_basis: str = "dbl_8_2_3"
@@ -52,6 +57,21 @@ class ServiceSettings(BaseSettings):
     # Validation errors listed in a 422 answer; how many more there were is said, never listed.
     max_validation_errors: int = Field(20, ge=1, le=200)
     consumer_max_attempts: int = 5
+    # A consumer takes up to this many records at once and handles them in one transaction; it waits at
+    # most the timeout for a batch to fill.
+    consumer_batch_size: int = Field(100, ge=1, le=10_000)
+    consumer_batch_timeout_ms: int = Field(100, ge=1, le=10_000)
+
+    @field_validator("infohus_municipalities")
+    @classmethod
+    def _known_municipalities(cls, value: str, info: ValidationInfo) -> str:
+        """Every code must exist; stored as the sorted codes, derived from the org when not given."""
+        return ",".join(sorted(served_municipalities(info.data.get("infohus_org", ""), value)))
+
+    @property
+    def municipalities(self) -> frozenset[str]:
+        """The kommunekoder this instance serves (``tenancy.py``)."""
+        return frozenset(self.infohus_municipalities.split(","))
 
     @property
     def listen_port(self) -> int:

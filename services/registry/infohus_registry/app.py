@@ -8,7 +8,7 @@ from infohus_platform.service import build_app
 
 from .api import routers
 from .handlers import register_handlers
-from .jobs import daily
+from .jobs import aggregates, daily
 from .settings import RegistrySettings
 from .storage import TABLES, subject_records
 
@@ -20,6 +20,6 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         topics=ALL_TOPICS,
         tables=TABLES,
         routers=[*routers, subject_access_router(subject_records)],
-        background=[daily],
+        background=[daily, aggregates],
         register_handlers=register_handlers,
     )

@@ -1,4 +1,5 @@
-"""Registry's scheduled work: the retention schedule, run every hour (``build_app(background=...)``)."""
+"""Registry's scheduled work (``build_app(background=...)``): the retention schedule, run every hour, and the
+network's aggregates of the months that changed, every ``AGGREGATE_INTERVAL_SECONDS``."""
 
 import asyncio
 from datetime import date
@@ -8,6 +9,8 @@ import structlog
 from infohus_platform.runtime import Runtime
 
 from .service.retention import run_retention
+from .service.statistics import publish_due_aggregates
+from .settings import RegistrySettings
 
 log = structlog.get_logger(__name__)
 
@@ -24,3 +27,15 @@ async def daily(runtime: Runtime) -> None:
         except Exception as exc:  # OPA or the database away: the next run tries again
             log.warning("retention run failed", error=type(exc).__name__)
         await asyncio.sleep(RETENTION_INTERVAL_SECONDS)
+
+
+async def aggregates(runtime: Runtime) -> None:
+    """Stage the aggregates of the months marked due; a failed run leaves the marks for the next."""
+    settings = runtime.settings
+    assert isinstance(settings, RegistrySettings)
+    while True:
+        await asyncio.sleep(settings.aggregate_interval_seconds)
+        try:
+            await publish_due_aggregates(runtime)
+        except Exception as exc:  # OPA or the database away: the marks stay, the next run stages them
+            log.warning("aggregates run failed", error=type(exc).__name__)

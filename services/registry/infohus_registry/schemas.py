@@ -6,6 +6,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from infohus_contracts.base.text import PlainText
+
 
 class RegistrationEntryPublic(BaseModel):
     """One basic registration (grundregistrering) in a list: the fields that identify it, no free text."""
@@ -90,7 +92,7 @@ PreviewPurpose = Literal["prevention", "statistics", "duty_to_inform", "access_r
                          "reporter_feedback", "investigation"]
 
 
-class SharePreviewCreate(BaseModel):
+class SharePreviewCreate(PlainText):
     """A "what would be shared?" question: one registration, one recipient, one purpose."""
 
     concern_id: UUID
@@ -147,7 +149,7 @@ class RetentionPublic(BaseModel):
     erased_at: datetime | None = None
 
 
-class LegalHoldCreate(BaseModel):
+class LegalHoldCreate(PlainText):
     """A legal hold set or released, with the reason for the processing log."""
 
     legal_hold: bool

@@ -81,7 +81,23 @@ class Registration(SQLModel, table=True):
     regime: str = Field(max_length=8)  # gdpr (with databeskyttelsesloven) or rhl (retshåndhævelsesloven)
 
 
-TABLES = (Registration,)
+class AggregateDue(SQLModel, table=True):
+    """A municipality's month whose registrations changed since its aggregates were last staged for the
+    network; ``service.statistics.publish_due_aggregates`` stages them and removes the mark."""
+
+    __tablename__ = "aggregate_due"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "municipality_code": "process",
+        "period": "process",
+        "marked_at": "process",
+    }
+
+    municipality_code: str = Field(primary_key=True, max_length=3)
+    period: str = Field(primary_key=True, max_length=7)
+    marked_at: datetime
+
+
+TABLES = (Registration, AggregateDue)
 
 
 class RegistrationRepository:

@@ -3,7 +3,7 @@ says it produces or consumes, and nothing else (the broker denies whatever has n
 
     python -m infohus_tools.kafka_acls apply [--prefix P] [--partner ID ...]
     python -m infohus_tools.kafka_acls plan  [--prefix P] [--partner ID ...]   # print, no broker
-    python -m infohus_tools.kafka_acls revoke --prefix P    # drop a finished test run's grants
+    python -m infohus_tools.kafka_acls revoke --prefix P    # drop a finished test run's grants and topics
 
 ``apply`` connects as the super user (``KAFKA_ADMIN_USERNAME``, default ``admin``; its password from
 ``KAFKA_ADMIN_PASSWORD`` or ``KAFKA_CREDENTIALS_FILE``), creates every catalogue topic, its ``.dlq``
@@ -285,18 +285,43 @@ def apply(config: dict[str, Any], prefix: str, partners: Sequence[str], *, parti
     return summary
 
 
+def delete_topics(admin: Any, prefix: str) -> int:
+    """Delete the platform's topics under this (non-empty) prefix (``<prefix>infohus.*``, dead letters and
+    partner topics included) and its consumer groups. Left behind, every test run's topics made each broker
+    start slower."""
+    if not prefix:
+        raise SystemExit("refusing to delete the topics of the empty prefix (an instance's own)")
+    names = [name for name in admin.list_topics(timeout=TIMEOUT).topics
+             if name.startswith(prefix) and name[len(prefix):].startswith("infohus.")]
+    if names:
+        for future in admin.delete_topics(names, operation_timeout=TIMEOUT, request_timeout=TIMEOUT).values():
+            future.result(timeout=TIMEOUT)
+    listed = admin.list_consumer_groups(request_timeout=TIMEOUT).result(timeout=TIMEOUT)
+    groups = [g.group_id for g in listed.valid if g.group_id.startswith(prefix)
+              and g.group_id[len(prefix):].startswith(("infohus.", "partner-"))]
+    if groups:  # their committed offsets; a group still in use stays (and says so)
+        for group, future in admin.delete_consumer_groups(groups, request_timeout=TIMEOUT).items():
+            try:
+                future.result(timeout=TIMEOUT)
+            except Exception as exc:
+                print(f"kafka_acls: consumer group {group} kept: {exc}", file=sys.stderr)
+    return len(names)
+
+
 def revoke(config: dict[str, Any], prefix: str, *, out=sys.stdout) -> int:
-    """Delete every grant to the platform's principals under this prefix (a finished test run's)."""
+    """Delete every grant to the platform's principals under this prefix, and its topics (a finished
+    test run's)."""
     from confluent_kafka.admin import AclBindingFilter
 
     admin = _admin(config)
+    deleted_topics = delete_topics(admin, prefix)
     stale = [b for g, b in existing_grants(admin).items() if managed(g, prefix)]
     if stale:
         filters = [AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation,
                                     b.permission_type) for b in stale]
         for future in admin.delete_acls(filters, request_timeout=TIMEOUT).values():
             future.result(timeout=TIMEOUT)
-    print(f"kafka_acls: prefix {prefix!r}: {len(stale)} ACLs deleted", file=out)
+    print(f"kafka_acls: prefix {prefix!r}: {len(stale)} ACLs and {deleted_topics} topics deleted", file=out)
     return len(stale)
 
 

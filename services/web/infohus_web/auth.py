@@ -58,9 +58,8 @@ async def start(request: Request) -> Response:
                                "og prøv så igen.", status=429)
         limited.headers["retry-after"] = str(web.sign_in_starts.retry_after(client))
         return limited
-    redirect_uri = web.settings.oidc_redirect_url or str(request.url_for("sign_in_callback"))
     try:
-        pending, url = await web.oidc.begin(redirect_uri, client)
+        pending, url = await web.oidc.begin(web.settings.redirect_url, client)
     except SignInFailed as exc:
         return _failed(request, str(exc), 503)
     response = redirect(url)

@@ -225,14 +225,17 @@ def _is_page(path: str) -> bool:
     return not path.startswith("/static/")
 
 
-def page_headers(scope: Scope, elapsed_ms: float) -> list[tuple[bytes, bytes]]:
-    """``Server-Timing`` and the security headers; pages (not static files) are never cached."""
+def page_headers(scope: Scope, elapsed_ms: float, hsts: str | None = None) -> list[tuple[bytes, bytes]]:
+    """``Server-Timing`` and the security headers (HSTS when configured); pages (not static files) are
+    never cached."""
     headers = [
         (b"server-timing", f"app;dur={elapsed_ms:.1f}".encode()),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"no-referrer"),
         (b"x-frame-options", b"DENY"),
     ]
+    if hsts:
+        headers.append((b"strict-transport-security", hsts.encode()))
     if _is_page(scope.get("path", "")):
         headers += [(b"content-security-policy", CSP.encode()), (b"cache-control", b"no-store")]
     return headers
@@ -251,4 +254,4 @@ def add_page_middleware(app: Any, web: Web) -> None:
                        page=lambda limit: (b"text/html; charset=utf-8", TOO_LARGE_PAGE.encode()))
     app.add_middleware(HttpMiddleware, requests=web.requests, latency=web.page_seconds,
                        error_page=(b"text/html; charset=utf-8", ERROR_PAGE.encode()),
-                       extra_headers=page_headers, measured=_is_page)
+                       extra_headers=lambda scope, ms: page_headers(scope, ms, web.settings.hsts), measured=_is_page)

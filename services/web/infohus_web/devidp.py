@@ -44,7 +44,7 @@ def _grants(request: Request) -> dict[str, Grant]:
 
 
 def _base(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/dev-idp"
+    return f"{web_of(request).settings.public_url}/dev-idp"  # never the request's Host header
 
 
 def _refusal(request: Request, reason: str) -> Response:
@@ -56,7 +56,7 @@ def _check(request: Request, client_id: str, redirect_uri: str, challenge_method
     """Why the request cannot be served, or None."""
     if client_id != web_of(request).settings.oidc_client_id:
         return "ukendt klient."
-    if redirect_uri != str(request.url_for("sign_in_callback")):  # the only client is this gateway
+    if redirect_uri != web_of(request).settings.redirect_url:  # the only client is this gateway
         return "ugyldig adresse at sende svaret til."
     if challenge_method != "S256":
         return "PKCE med S256 er påkrævet."

@@ -85,13 +85,10 @@ def translate(reason: str, kind: str | None = None) -> str:
 
 
 def field_errors(body: Any, field_map: Callable[[str], str] | None = None) -> dict[str, str]:
-    """``{form field: Danish message}`` from a 422 body. Errors without a field go under ``""``."""
+    """``{form field: Danish message}`` from a 422 problem's ``errors``. Errors without a field go under ``""``."""
     errors: list[dict] = []
-    if isinstance(body, dict):
-        if isinstance(body.get("errors"), list):
-            errors = body["errors"]
-        elif isinstance(body.get("detail"), dict) and "field" in body["detail"]:
-            errors = [body["detail"]]
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        errors = body["errors"]
     out: dict[str, str] = {}
     for error in errors:
         if not isinstance(error, dict):
@@ -112,11 +109,12 @@ def _strip_validator_suffix(field: str) -> str:
 
 
 def refusal_reasons(body: Any) -> list[str]:
-    """The policy's reasons from a 403 (``detail.reasons``), or the detail itself."""
-    detail = body.get("detail") if isinstance(body, dict) else None
-    if isinstance(detail, dict) and isinstance(detail.get("reasons"), list):
-        reasons = [str(r) for r in detail["reasons"] if r]
+    """The policy's reasons from a 403 problem (``reasons``), or its detail."""
+    body = body if isinstance(body, dict) else {}
+    if isinstance(body.get("reasons"), list):
+        reasons = [str(r) for r in body["reasons"] if r]
         return reasons or ["politikken gav ingen begrundelse"]
+    detail = body.get("detail")
     if isinstance(detail, str) and detail:
         return [detail]
     return ["politikken gav ingen begrundelse"]

@@ -28,8 +28,13 @@ class WebSettings(ServiceSettings):
     oidc_client_id: str = "infohus-web"
     oidc_client_secret: SecretStr | None = None
     oidc_scope: str = "openid profile"
-    # Where the provider sends the browser back; by default this gateway's own /log-ind/retur.
-    oidc_redirect_url: str | None = None
+    # The gateway's address as people reach it (behind a TLS proxy: the proxy's https address). Sign-in's
+    # redirect URI and every absolute URL come from here, never from a request's Host header. Unset: this
+    # gateway on 127.0.0.1 and its port (http://127.0.0.1:8000).
+    web_public_url: str | None = None
+    # Strict-Transport-Security on every answer; unset: on when the public address is https.
+    hsts_enabled: bool | None = None
+    hsts_max_age_seconds: int = Field(31_536_000, ge=0)
     # Sign-in starts per client address: a burst, then so many a minute (429 beyond); pending sign-ins
     # per client (its oldest give way) and in all (the heaviest client's oldest give way: never refused).
     sign_in_burst: int = Field(10, ge=1)
@@ -46,6 +51,21 @@ class WebSettings(ServiceSettings):
     def dev_login(self) -> bool:
         """The development identity provider (/dev-idp) exists only outside production."""
         return self.infohus_env != "production"
+
+    @property
+    def public_url(self) -> str:
+        return (self.web_public_url or f"http://127.0.0.1:{self.listen_port}").rstrip("/")
+
+    @property
+    def redirect_url(self) -> str:
+        """Where the identity provider sends the browser back after sign-in."""
+        return f"{self.public_url}/log-ind/retur"
+
+    @property
+    def hsts(self) -> str | None:
+        """The ``Strict-Transport-Security`` header's value, or None when it is not sent."""
+        enabled = self.hsts_enabled if self.hsts_enabled is not None else self.public_url.startswith("https://")
+        return f"max-age={self.hsts_max_age_seconds}" if enabled else None
 
     @property
     def discovery_url(self) -> str | None:

@@ -23,7 +23,8 @@ async def current_instrument() -> InstrumentPublic:
     return use_cases.current_instrument()
 
 
-@router.get("/assessments/compare")
+@router.get("/assessments/compare", responses={404: {"description": "No such assessment, or none this caller may "
+                                                                   "know of."}})
 async def compare_assessments(first: UUID, second: UUID, runtime: RuntimeDep,
                               guard: GuardDep) -> AssessmentComparisonPublic:
     """Two assessments of the same person side by side, dimension by dimension."""

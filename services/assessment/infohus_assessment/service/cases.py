@@ -22,6 +22,7 @@ from infohus_platform.audit.erasure import is_erased
 from infohus_platform.auth import Guard, resource, visible_municipalities
 from infohus_platform.errors import NotFound
 from infohus_platform.runtime import Runtime
+from infohus_platform.tenancy import require_own_tenant
 
 from .. import domain
 from ..domain import utcnow
@@ -87,7 +88,10 @@ async def open_case(work: CaseWork, concern: ConcernReceived) -> Case | None:
 
 
 async def open_case_for_concern(runtime: Runtime, session: AsyncSession, concern: ConcernReceived) -> Case | None:
-    """A received concern opens a case, logged as the service's own processing, in the caller's transaction."""
+    """A received concern opens a case, logged as the service's own processing, in the caller's transaction.
+
+    A concern of a municipality this instance does not serve raises ``ForeignTenant`` (dead-lettered)."""
+    require_own_tenant(runtime.settings, concern.municipality_code)
     if await is_erased(session, str(concern.concern_id)):
         return None  # a replay of an erased concern recreates nothing
     case = await open_case(CaseWork(runtime, session), concern)

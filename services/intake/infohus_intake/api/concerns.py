@@ -2,12 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, status
+from fastapi import APIRouter, Header, status
 
 from infohus_platform.auth import GuardDep
 from infohus_platform.runtime import RuntimeDep
 
-from ..domain import IdempotencyKeyReused
 from ..schemas import ConcernAccepted, ConcernCreate
 from ..service import concerns
 
@@ -21,9 +20,7 @@ async def submit_concern(
     guard: GuardDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ConcernAccepted:
-    """Accept a concern. It is stored and its event staged in one transaction; nothing is lost."""
-    try:
-        return await concerns.submit_concern(runtime, guard, submission, idempotency_key)
-    except IdempotencyKeyReused as refused:
-        # Not the platform's RuleViolation: callers read this answer's detail as {"field", "reason"}.
-        raise HTTPException(422, detail={"field": refused.field, "reason": refused.reason}) from None
+    """Accept a concern. It is stored and its event staged in one transaction; nothing is lost.
+
+    An ``Idempotency-Key`` sent again with a different concern is refused (422, field ``Idempotency-Key``)."""
+    return await concerns.submit_concern(runtime, guard, submission, idempotency_key)

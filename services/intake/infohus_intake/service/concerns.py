@@ -10,6 +10,7 @@ from infohus_contracts.case.topics import CONCERN_RECEIVED
 from infohus_platform.auth import Guard, resource
 from infohus_platform.messaging.outbox import Share, stage_event
 from infohus_platform.runtime import Runtime
+from infohus_platform.tenancy import require_own_tenant
 
 from ..domain import accept, fingerprint, replayed
 from ..schemas import ConcernAccepted, ConcernCreate
@@ -20,8 +21,10 @@ async def submit_concern(runtime: Runtime, guard: Guard, submission: ConcernCrea
                          idempotency_key: str | None) -> ConcernAccepted:
     """Accept a concern; the same Idempotency-Key with the same content answers with the first concern.
 
-    Raises ``IdempotencyKeyReused`` when the key came before with a different concern.
+    Raises ``IdempotencyKeyReused`` when the key came before with a different concern, and
+    ``ForeignTenant`` (422) for a municipality this instance does not serve, before anything is asked.
     """
+    require_own_tenant(runtime.settings, submission.municipality_code)
     decision = await guard.require("concern.create", resource("concern", submission.municipality_code),
                                    log_now=False)
     request_fingerprint = fingerprint(submission)

@@ -17,7 +17,8 @@ from .access import POST, READ, allow
 router = APIRouter(prefix="/api/v1", tags=["knowledge"])
 
 
-@router.post("/knowledge", response_model=schemas.KnowledgePublic, status_code=status.HTTP_201_CREATED)
+@router.post("/knowledge", response_model=schemas.KnowledgePublic, status_code=status.HTTP_201_CREATED,
+             responses={404: {"description": "No such meeting (`meeting_id`)."}})
 async def post_knowledge(body: schemas.KnowledgeCreate, runtime: RuntimeDep,
                          access: GuardDep) -> schemas.KnowledgePublic:
     await allow(access, runtime, POST, "network_post")
@@ -45,7 +46,9 @@ async def knowledge_post(post_id: str, runtime: RuntimeDep, access: GuardDep) ->
 
 
 @router.post("/knowledge/{post_id}/attachments", response_model=schemas.AttachmentPublic,
-             status_code=status.HTTP_201_CREATED)
+             status_code=status.HTTP_201_CREATED,
+             responses={413: {"description": "The attachment is larger than allowed."},
+                        415: {"description": "The attachment is of a type that is not accepted."}})
 async def add_attachment(
     post_id: str,
     request: Request,

@@ -42,7 +42,8 @@ async def delivery_log(delivery_id: UUID, runtime: RuntimeDep, guard: GuardDep) 
     return [DeliveryLogEntryPublic.of(e) for e in await delivery_cases.history_of(runtime, str(delivery_id), scope)]
 
 
-@router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryPublic)
+@router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryPublic,
+             responses={409: {"description": "The delivery is in a status that is not retried by hand."}})
 async def retry_delivery(delivery_id: UUID, runtime: RuntimeDep, guard: GuardDep, ctx: ContextDep,
                          wake: WakeDep) -> DeliveryPublic:
     """Queue a dead-lettered, denied or unaddressed delivery again, with a fresh set of attempts."""

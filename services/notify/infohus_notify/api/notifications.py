@@ -33,7 +33,8 @@ async def notification_deliveries(notification_id: UUID, runtime: RuntimeDep,
     return [DeliveryPublic.of(d) for d in await delivery_cases.deliveries_of(runtime, str(notification_id), scope)]
 
 
-@router.post("/notifications/{notification_id}/hold", response_model=NotificationPublic)
+@router.post("/notifications/{notification_id}/hold", response_model=NotificationPublic,
+             responses={409: {"description": "The notice is in a status that cannot be held."}})
 async def hold_notice(notification_id: UUID, body: NoticeHoldCreate, runtime: RuntimeDep,
                       guard: GuardDep) -> NotificationPublic:
     """Hold a notice (or record an exemption) with its reason and review date; queued messages are cancelled."""
@@ -43,7 +44,8 @@ async def hold_notice(notification_id: UUID, body: NoticeHoldCreate, runtime: Ru
     return NotificationPublic.of(state)
 
 
-@router.post("/notifications/{notification_id}/release", response_model=NotificationPublic)
+@router.post("/notifications/{notification_id}/release", response_model=NotificationPublic,
+             responses={409: {"description": "Only a held notice can be released."}})
 async def release_notice(notification_id: UUID, body: NoticeReleaseCreate, runtime: RuntimeDep, guard: GuardDep,
                          ctx: ContextDep, wake: WakeDep) -> NotificationPublic:
     """Send a held notice now (e.g. after the risk assessment in an honour-related case)."""

@@ -14,6 +14,7 @@ import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -31,7 +32,7 @@ FindByCpr = Callable[[AsyncSession, Runtime, str], Awaitable[list[str]]]
 
 
 class SubjectAccessCreate(BaseModel):
-    concern_ids: list[str] = Field(default_factory=list, max_length=200)
+    concern_ids: list[UUID] = Field(default_factory=list, max_length=200)
     cpr: str | None = Field(None, pattern=r"^\d{10}$", description="only intake looks up by CPR number")
 
 
@@ -109,7 +110,7 @@ def subject_access_router(collect: Collect, find_by_cpr: FindByCpr | None = None
         decision = await guard.require("processing_log.export",
                                        resource("subject_access", guard.principal.municipality_code), log_now=False)
         async with runtime.db.session() as session:
-            concern_ids = list(body.concern_ids)
+            concern_ids = [str(concern_id) for concern_id in body.concern_ids]
             if body.cpr and find_by_cpr is not None:
                 concern_ids += [c for c in await find_by_cpr(session, runtime, body.cpr) if c not in concern_ids]
             records = await collect(session, concern_ids) if concern_ids else []

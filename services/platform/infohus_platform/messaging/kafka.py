@@ -1,29 +1,23 @@
-"""The Kafka broker of a service, with its broker-level middlewares written once.
+"""The Kafka broker of a service, its dead-letter sink and the one way to subscribe.
 
 Every subscriber: a group id, ``NACK_ON_ERROR`` (offsets are committed only after processing),
-``auto_offset_reset="earliest"``. Malformed events go to ``<topic>.dlq`` with the reason and are
-acked, so the consumer carries on; a handler that keeps failing on one event is retried with
-backoff and dead-lettered after ``consumer_max_attempts``.
+``auto_offset_reset="earliest"``, batches of records. Malformed events, and events of a municipality
+the instance does not serve (``tenancy.ForeignTenant``), go to ``<topic>.dlq`` with the reason and are
+acked, so the consumer carries on; a handler that keeps failing on one event is retried with backoff
+and dead-lettered after ``consumer_max_attempts`` (``consumer.py``).
 """
 
-import asyncio
-import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
-from faststream._internal.middlewares import BaseMiddleware
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
-from faststream.message import StreamMessage
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from pydantic import ValidationError
 
-from infohus_contracts.base.cloudevents import CloudEventAttributes
 from infohus_contracts.base.topics import DEAD_LETTER_SUFFIX, Topic, is_aggregate_only
-from infohus_platform import correlation
-from infohus_platform.errors import MalformedEvent
 from infohus_platform.observability import Metrics
 from infohus_platform.settings import ServiceSettings
 
@@ -37,25 +31,21 @@ def describe_validation_error(exc: ValidationError) -> str:
 
 
 class DeadLetters:
-    """Broker-level middleware factory: dead letters, retries with backoff, correlation ids."""
+    """The dead-letter sink the consumer (``consumer.py``) sends a record to, with the reason and its code."""
 
     def __init__(self, settings: ServiceSettings, metrics: Metrics, topics: tuple[Topic, ...]) -> None:
         self.settings = settings
         self.metrics = metrics
         self.topics = topics
         self.broker: KafkaBroker | None = None
-        self.failures: dict[tuple[str, int, int], int] = {}
 
-    def __call__(self, msg: Any, /, *, context: Any) -> "_DeadLetterMiddleware":
-        return _DeadLetterMiddleware(msg, context=context, config=self)
-
-    async def dead_letter(self, message: StreamMessage, reason: str, reason_code: str) -> None:
-        record = message.raw_message
+    async def send(self, record: ConsumerRecord, reason: str, reason_code: str) -> None:
         topic, partition, offset = record.topic, record.partition, record.offset
         # A refused message on an aggregate-only topic may be a leak of case data: whoever refuses it
         # (the network, or notify for partners) quarantines it rather than copying it on.
         quarantine = is_aggregate_only(topic, self.topics)
-        headers = {k: v for k, v in (message.headers or {}).items() if isinstance(v, str) and k.startswith("ce_")}
+        headers = {k: v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+                   for k, v in (record.headers or ()) if k.startswith("ce_")}
         if quarantine:
             headers.pop("ce_subject", None)
         headers |= {
@@ -65,53 +55,13 @@ class DeadLetters:
             "dlq_offset": str(offset),
             "dlq_service": self.settings.service_name,
         }
-        body = b"" if quarantine else message.body
+        body = b"" if quarantine else (record.value or b"")
         assert self.broker is not None
         await self.broker.publish(body, topic=topic + DEAD_LETTER_SUFFIX, headers=headers)
         self.metrics.dead_letters.labels(topic, reason_code).inc()
         if quarantine and reason_code != "handler_failed":
             self.metrics.quarantined.labels(topic.removeprefix(self.settings.kafka_topic_prefix)).inc()
         log.warning("event dead-lettered", topic=topic, partition=partition, offset=offset, reason=reason_code)
-
-
-class _DeadLetterMiddleware(BaseMiddleware):
-    def __init__(self, msg: Any, /, *, context: Any, config: DeadLetters) -> None:
-        super().__init__(msg, context=context)
-        self.config = config
-
-    async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage) -> Any:
-        try:
-            attributes = CloudEventAttributes.from_headers(msg.headers or {})
-        except ValidationError:
-            return await self.config.dead_letter(msg, "missing or invalid CloudEvents headers", "headers")
-        correlation.bind(correlation.sanitize(_text(msg.headers.get(correlation.HEADER))) or attributes.id)
-        structlog.contextvars.bind_contextvars(event_id=attributes.id, event_type=attributes.type)
-        record = msg.raw_message
-        position = (record.topic, record.partition, record.offset)
-        try:
-            result = await call_next(msg)
-        except ValidationError as exc:
-            return await self.config.dead_letter(msg, describe_validation_error(exc), "schema")
-        except (MalformedEvent, json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return await self.config.dead_letter(msg, f"malformed event: {exc}", "malformed")
-        except Exception as exc:
-            attempts = self.config.failures.get(position, 0) + 1
-            self.config.failures[position] = attempts
-            if attempts >= self.config.settings.consumer_max_attempts:
-                self.config.failures.pop(position, None)
-                return await self.config.dead_letter(
-                    msg, f"handler failed {attempts} times: {type(exc).__name__}", "handler_failed"
-                )
-            self.config.metrics.redeliveries.labels(record.topic).inc()
-            log.warning("event handling failed, will retry", error=type(exc).__name__, attempt=attempts)
-            await asyncio.sleep(min(0.2 * 2**attempts, 5.0))
-            raise
-        self.config.failures.pop(position, None)
-        return result
-
-
-def _text(value: str | bytes | None) -> str | None:
-    return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
 _SASL = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
@@ -134,19 +84,21 @@ def make_broker(settings: ServiceSettings, metrics: Metrics, dead_letters: DeadL
         # With ACLs no service may create topics: they are made with the ACLs (kafka_acls apply).
         allow_auto_create_topics=security is None,
         client_id=f"infohus-{settings.service_name}",
-        enable_idempotence=True,
-        middlewares=[
-            dead_letters,
-            KafkaPrometheusMiddleware(registry=metrics.registry, app_name=settings.service_name),
-        ],
+        # Not idempotent: aiokafka's idempotent producer fails every send with OutOfOrderSequenceNumber
+        # once the broker restarted. acks=all still waits for every in-sync replica; a send retried after
+        # a restart may arrive twice, which the consumers' inbox (processed event ids) makes harmless.
+        enable_idempotence=False,
+        acks="all",
+        middlewares=[KafkaPrometheusMiddleware(registry=metrics.registry, app_name=settings.service_name)],
         logger=None,
     )
     dead_letters.broker = broker
     return broker
 
 
-def subscribe(broker: KafkaBroker, settings: ServiceSettings, topic: Topic):
-    """The one way a service subscribes: at-least-once, from the start, in the service's group."""
+def subscribe(broker: KafkaBroker, settings: ServiceSettings, topic: Topic, decoder: Any):
+    """The one way a service subscribes: at-least-once, from the start, in the service's group, in batches of
+    up to ``consumer_batch_size`` records (what arrived within ``consumer_batch_timeout_ms``)."""
     if settings.service_name not in topic.consumers:
         raise ValueError(f"{settings.service_name} is not a declared consumer of {topic.name}")
     return broker.subscriber(
@@ -154,4 +106,16 @@ def subscribe(broker: KafkaBroker, settings: ServiceSettings, topic: Topic):
         group_id=settings.group_id(),
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
+        batch=True,
+        max_records=settings.consumer_batch_size,
+        batch_timeout_ms=settings.consumer_batch_timeout_ms,
+        decoder=decoder,
+        # Rejoining after a fault is bounded by these: a SIGKILLed process's members leave the group after
+        # the session timeout (the broker's minimum, 6 s, not 10 s); the others notice a rebalance at their
+        # next heartbeat (1 s, not 3 s); and a rebalance waits at most 30 s for a member that does not
+        # rejoin (aiokafka's default is max_poll_interval_ms, 5 minutes, during which the group consumes
+        # nothing, e.g. after a broker restart while one consumer is still reconnecting).
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=1000,
+        rebalance_timeout_ms=30000,
     )

@@ -12,6 +12,7 @@ router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
 
 
 # exclude_unset: ``reroute`` is in the answer only when the policy gave one, as OPA answers it.
-@router.post("/share-preview", response_model=SharePreviewPublic, response_model_exclude_unset=True)
+@router.post("/share-preview", response_model=SharePreviewPublic, response_model_exclude_unset=True,
+             responses={404: {"description": "No registration for that concern, or none this caller may know of."}})
 async def share_preview(body: SharePreviewCreate, runtime: RuntimeDep, guard: GuardDep) -> SharePreviewPublic:
     return await previews.share_preview(runtime, guard, body)

@@ -22,12 +22,12 @@ from infohus_platform.auth import Guard, resource
 from infohus_platform.errors import MalformedEvent, NotFound
 from infohus_platform.messaging.outbox import Share, stage_event, utcnow
 from infohus_platform.runtime import Runtime
+from infohus_platform.tenancy import require_own_tenant
 
 from ..domain import REGISTRATION_CLASSES, age_band, apply_change, period_of
 from ..schemas import LISTED_FIELDS, RegistrationEntryPublic, RegistrationPublic
-from ..settings import RegistrySettings
 from ..storage import Registration, RegistrationRepository
-from .statistics import stage_aggregates
+from .statistics import mark_due
 
 log = structlog.get_logger(__name__)
 
@@ -36,20 +36,19 @@ ACTOR = "service:registry"
 
 async def record_case_event(runtime: Runtime, session: AsyncSession, event: CaseEvent) -> None:
     """A case event from assessment: the opening registers the concern, every later event updates it."""
-    settings = runtime.settings
-    assert isinstance(settings, RegistrySettings)
-    k = await runtime.policy.k_threshold(settings.default_k_threshold)
     if isinstance(event, CaseOpened):
-        await register_case(runtime, session, event, k)
+        await register_case(runtime, session, event)
     else:
-        await apply_case_change(runtime, session, event, k)
+        await apply_case_change(runtime, session, event)
 
 
-async def register_case(runtime: Runtime, session: AsyncSession, event: CaseOpened, k: int) -> None:
-    """Register a newly opened case, request the duty-to-inform notice and stage the month's aggregates.
+async def register_case(runtime: Runtime, session: AsyncSession, event: CaseOpened) -> None:
+    """Register a newly opened case, request the duty-to-inform notice and mark the month's aggregates due.
 
-    A registration that exists already (a redelivered opening) is left as it is.
+    A registration that exists already (a redelivered opening) is left as it is; a concern of a
+    municipality this instance does not serve raises ``ForeignTenant`` (dead-lettered).
     """
+    require_own_tenant(runtime.settings, event.concern.municipality_code)
     repository = RegistrationRepository(session)
     concern = event.concern
     concern_id = str(concern.concern_id)
@@ -87,7 +86,7 @@ async def register_case(runtime: Runtime, session: AsyncSession, event: CaseOpen
         data_classes=REGISTRATION_CLASSES, purpose="prevention",
     )
     request_duty_to_inform(runtime, session, concern, now)
-    await stage_aggregates(runtime, session, concern.municipality_code, period, k)
+    await mark_due(runtime, session, concern.municipality_code, period)
 
 
 class CaseChangeEvent(Protocol):
@@ -100,7 +99,7 @@ class CaseChangeEvent(Protocol):
     def concern_id(self) -> UUID: ...
 
 
-async def apply_case_change(runtime: Runtime, session: AsyncSession, event: CaseChangeEvent, k: int) -> None:
+async def apply_case_change(runtime: Runtime, session: AsyncSession, event: CaseChangeEvent) -> None:
     """Keep the registration current with a case event; an anonymised (erased) one stays as it is."""
     registration = await RegistrationRepository(session).get(str(event.concern_id))
     if registration is None:
@@ -116,7 +115,7 @@ async def apply_case_change(runtime: Runtime, session: AsyncSession, event: Case
         purpose="prevention",
     )
     await session.flush()
-    await stage_aggregates(runtime, session, registration.municipality_code, registration.period, k)
+    await mark_due(runtime, session, registration.municipality_code, registration.period)
 
 
 def request_duty_to_inform(runtime: Runtime, session: AsyncSession, concern: ConcernDetails,

@@ -1,11 +1,16 @@
 """Statistics: the municipality's own counts, and the aggregates staged for the district network.
 
 The rules (counting, primary and secondary suppression, what changed) are in ``domain``; this
-module reads the registrations and the outbox, the record of what was shared.
+module reads the registrations and the outbox, the record of what was shared. A registration only
+marks its municipality's month due (``mark_due``); ``publish_due_aggregates`` (a job, every
+``AGGREGATE_INTERVAL_SECONDS``) stages the changed cells of every month marked, so a burst of
+registrations costs one count per month rather than one per registration.
 """
 
 import json
 
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,7 +22,8 @@ from infohus_platform.runtime import Runtime
 
 from ..domain import CellKey, aggregate_report, changes, count_cells, municipality_statistics, policy_aggregate
 from ..schemas import StatisticsPublic
-from ..storage import Registration, RegistrationRepository
+from ..settings import RegistrySettings
+from ..storage import AggregateDue, Registration, RegistrationRepository
 
 # The registration's columns that are dimensions of the network's statistics (``AggregateMetric`` values).
 DIMENSION_COLUMNS = ("source_category", "age_band", "concern_level", "outcome", "effort_level")
@@ -31,6 +37,34 @@ async def own_statistics(runtime: Runtime, guard: Guard, period_from: str | None
     async with runtime.db.session() as session:
         rows = await RegistrationRepository(session).in_periods(municipality, period_from, period_to)
     return StatisticsPublic.model_validate(municipality_statistics(rows, period_from, period_to))
+
+
+async def mark_due(runtime: Runtime, session: AsyncSession, municipality_code: str, period: str) -> None:
+    """This municipality's month changed: the next ``publish_due_aggregates`` stages its aggregates (in the
+    caller's transaction; one upsert, so concurrent markers never conflict)."""
+    dialect = postgresql if runtime.db.is_postgres else sqlite
+    statement = dialect.insert(AggregateDue).values(municipality_code=municipality_code, period=period,
+                                                    marked_at=utcnow())
+    await session.exec(statement.on_conflict_do_update(index_elements=["municipality_code", "period"],
+                                                       set_={"marked_at": statement.excluded.marked_at}))
+
+
+async def publish_due_aggregates(runtime: Runtime) -> int:
+    """Stage the changed aggregates of every month marked due, remove the marks, wake the relay; returns how
+    many months were staged. The marks are taken first (``DELETE ... RETURNING``), so this transaction holds the
+    write lock before it counts: a registration marking a month meanwhile waits and marks it for the next run."""
+    settings = runtime.settings
+    assert isinstance(settings, RegistrySettings)
+    k = await runtime.policy.k_threshold(settings.default_k_threshold)
+    async with runtime.db.session() as session:
+        taken = delete(AggregateDue).returning(col(AggregateDue.municipality_code), col(AggregateDue.period))
+        due = sorted((await session.exec(taken)).all())
+        for municipality_code, period in due:
+            await stage_aggregates(runtime, session, municipality_code, period, k)
+        await session.commit()
+    if due:
+        runtime.relay.wake()
+    return len(due)
 
 
 async def stage_aggregates(runtime: Runtime, session: AsyncSession, municipality_code: str, period: str,

@@ -211,9 +211,9 @@ async def _step(request: Request, case_id: UUID, form_name: str, path: str, buil
 async def _failed(request: Request, session: Session, case_id: UUID, form_name: str, values: dict,
                   result: ApiResult, map_field: Callable[[str], str] = lambda f: f) -> Response:
     failure = result.failure(map_field)
-    detail = result.body.get("detail") if result.refused and isinstance(result.body, dict) else None
+    share_refused = result.refused and isinstance(result.body, dict) and "decision_id" in result.body
     state = FormState(name=form_name, values=values, errors=failure.errors, reasons=failure.reasons,
-                      share_refused=isinstance(detail, dict) and "decision_id" in detail, problem=failure.problem)
+                      share_refused=share_refused, problem=failure.problem)
     return await _case_page(request, session, case_id, state, status=failure.status)
 
 
