@@ -6,10 +6,12 @@ A service's own builders (a received concern, a case event) stay in its fakes mo
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlmodel import SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infohus_contracts.base.topics import Topic
 from infohus_contracts.case.topics import ALL_TOPICS
@@ -94,6 +96,25 @@ class FakePolicy:
     async def k_threshold(self, default: int) -> int:
         self._ask("k_threshold", {"default": default})
         return self.k
+
+
+class ConsumerSettings(ServiceSettings):
+    service_name: ClassVar[str] = "notify"  # a declared consumer of ERASURE
+    default_port: ClassVar[int] = 0
+
+
+class CountingDatabase(Database):
+    """The service's database, counting the sessions opened on it."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.sessions_opened = 0
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        self.sessions_opened += 1
+        async with super().session() as session:
+            yield session
 
 
 class RelaySpy:

@@ -9,43 +9,22 @@ dependency is away is retried and never dead-lettered; an event id seen before i
 
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from uuid import uuid4
 
 import pytest
 from aiokafka import ConsumerRecord
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from fakes import FakePolicy, rows, service_runtime
+from fakes import ConsumerSettings, CountingDatabase, FakePolicy, rows, service_runtime
 from infohus_contracts.base.cloudevents import CloudEventAttributes
 from infohus_contracts.case.events import PersonErased
 from infohus_contracts.case.topics import ERASURE
-from infohus_platform.db import Database
 from infohus_platform.errors import DatabaseUnavailable, MalformedEvent
 from infohus_platform.messaging.consumer import BatchConsumer, Delivery
 from infohus_platform.messaging.outbox import OutboxMessage, ProcessedEvent, Share, stage_event
 from infohus_platform.runtime import Runtime
-from infohus_platform.settings import ServiceSettings
-
-
-class ConsumerSettings(ServiceSettings):
-    service_name: ClassVar[str] = "notify"  # a declared consumer of ERASURE
-    default_port: ClassVar[int] = 0
-
-
-class CountingDatabase(Database):
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        self.sessions_opened = 0
-
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        self.sessions_opened += 1
-        async with super().session() as session:
-            yield session
 
 
 class DeadLetterSink:

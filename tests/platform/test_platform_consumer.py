@@ -6,44 +6,21 @@ event ``accepts`` passes over costs no database work at all.
 """
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from uuid import uuid4
 
 import pytest
 from faststream.kafka import TestKafkaBroker
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from fakes import FakePolicy, rows, service_runtime
+from fakes import ConsumerSettings, CountingDatabase, FakePolicy, rows, service_runtime
 from infohus_contracts.base.cloudevents import CloudEventAttributes
 from infohus_contracts.case.events import PersonErased
 from infohus_contracts.case.topics import ERASURE
-from infohus_platform.db import Database
 from infohus_platform.messaging.consumer import Delivery, consumer
 from infohus_platform.messaging.outbox import OutboxMessage, ProcessedEvent, Share, stage_event
 from infohus_platform.runtime import Runtime
-from infohus_platform.settings import ServiceSettings
-
-
-class ConsumerSettings(ServiceSettings):
-    service_name: ClassVar[str] = "notify"  # a declared consumer of ERASURE
-    default_port: ClassVar[int] = 0
-
-
-class CountingDatabase(Database):
-    """The service's database, counting the sessions opened on it."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        self.sessions_opened = 0
-
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        self.sessions_opened += 1
-        async with super().session() as session:
-            yield session
 
 
 @pytest.fixture
