@@ -921,20 +921,36 @@ cmd_provision() {
   log "provisioned (${comps[*]}) in $(elapsed "$t0"); cache $CACHE"
 }
 
-cmd_up() {
-  local t0 comps c ext
-  t0=$(now_ms)
+# Provision, then run each of the step functions given before "--" on every local component named after it
+# (external ones are left alone): `up` starts, `restart` stops and starts.
+provision_and_each_local() {
+  local what=$1 steps=() comps c ext step
+  shift
+  while [[ $# -gt 0 && $1 != -- ]]; do
+    steps+=("$1")
+    shift
+  done
+  shift
+  parse_components "$@" >/dev/null # an unknown component stops here, not only in the subshell below
   mapfile -t comps < <(parse_components "$@")
   ensure_cache_dir
   take_lock
   provision "${comps[@]}"
   for c in "${comps[@]}"; do
     if ext=$(external_value "$c"); then
-      log "$c: external ($ext), not started"
+      log "$c: external ($ext), not $what"
       continue
     fi
-    "start_$c"
+    for step in "${steps[@]}"; do
+      "${step}_$c"
+    done
   done
+}
+
+cmd_up() {
+  local t0
+  t0=$(now_ms)
+  provision_and_each_local started start -- "$@"
   log "up in $(elapsed "$t0"). For services and tests: eval \"\$($SCRIPT_DIR/infra.sh env)\""
 }
 
@@ -955,21 +971,10 @@ cmd_down() {
 
 # Stop, then start again, waiting until ready: what a fault test or an operator does to a dependency.
 cmd_restart() {
-  local t0 comps c ext
+  local t0
   t0=$(now_ms)
-  mapfile -t comps < <(parse_components "$@")
-  ensure_cache_dir
-  take_lock
-  provision "${comps[@]}"
-  for c in "${comps[@]}"; do
-    if ext=$(external_value "$c"); then
-      log "$c: external ($ext), not restarted"
-      continue
-    fi
-    "stop_$c"
-    "start_$c"
-  done
-  log "restarted (${comps[*]}) in $(elapsed "$t0")"
+  provision_and_each_local restarted stop start -- "$@"
+  log "restarted (${*:-${ALL_COMPONENTS[*]}}) in $(elapsed "$t0")"
 }
 
 cmd_status() {

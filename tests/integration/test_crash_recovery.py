@@ -1,22 +1,13 @@
 """A consumer killed with SIGKILL midway loses nothing and duplicates nothing."""
 
-import socket
 import threading
 import time
 
 import pytest
+from stack import port_taken
 
 import samples
 from support import eventually, query, submit_concern
-
-
-def port_free(port: int) -> bool:
-    """Nothing listens on the port any more (the killed process's socket is closed)."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return False
-    except OSError:
-        return True
 
 
 def stream_concerns(api, count: int, accepted: list[str], pause: float) -> None:
@@ -35,7 +26,7 @@ def run_kill_test(api, stack, *, count: int, kills: list[str], pause: float) -> 
     for victim in kills:
         eventually(lambda: len(accepted) >= count * (kills.index(victim) + 1) // (len(kills) + 1), timeout=120)
         stack[victim].kill()
-        eventually(lambda: port_free(stack[victim].port), timeout=10, interval=0.1)  # the old one is gone
+        eventually(lambda: not port_taken(stack[victim].port), timeout=10, interval=0.1)  # the old one is gone
         stack[victim].start()
         stack.wait_ready(names=[victim], timeout=60)
     sender.join()

@@ -48,10 +48,9 @@ def derived_municipalities(org: str) -> frozenset[str]:
     """The municipalities an org serves by its name alone; refuses an org that names none."""
     if org.startswith(MUNICIPALITY_ORG):
         return parse_codes(org.removeprefix(MUNICIPALITY_ORG))
-    for prefix in DISTRICT_ORGS:
-        district = police_districts().get(org.removeprefix(prefix)) if org.startswith(prefix) else None
-        if district is not None:
-            return frozenset(district["municipalities"])
+    found = _district_of(org)
+    if found is not None:
+        return frozenset(found[1]["municipalities"])
     raise ValueError(f"the municipalities of INFOHUS_ORG {org!r} cannot be derived from its name: "
                      "set INFOHUS_MUNICIPALITIES")
 
@@ -84,8 +83,17 @@ def require_own_tenant(settings: Tenanted, municipality_code: str | None) -> Non
 def _controller_name(org: str) -> str:
     if org.startswith(MUNICIPALITY_ORG):
         return f"Kommune {org.removeprefix(MUNICIPALITY_ORG)}"
+    found = _district_of(org)
+    if found is None:
+        return org
+    prefix, district = found
+    return str(district["name"]) if prefix == "politi-" else f"netværket i {district['name']}"
+
+
+def _district_of(org: str) -> "tuple[str, dict] | None":
+    """A police district's or its network's org (``politi-<id>``, ``netvaerk-<id>``): its prefix and district."""
     for prefix in DISTRICT_ORGS:
         district = police_districts().get(org.removeprefix(prefix)) if org.startswith(prefix) else None
         if district is not None:
-            return str(district["name"]) if prefix == "politi-" else f"netværket i {district['name']}"
-    return org
+            return prefix, district
+    return None
