@@ -8,7 +8,7 @@ INFRA := deploy/local/infra.sh
 export INFOHUS_CACHE ?= /var/tmp/infohus
 OPA := $(INFOHUS_CACHE)/bin/opa
 
-.PHONY: help install lock infra-up infra-down infra-status run lint test test-unit test-slow policy-test docs clean \
+.PHONY: district help install lock infra-up infra-down infra-status run lint test test-unit test-slow policy-test docs clean \
 	seed token verify-log check-tenants bench load
 
 help:
@@ -50,6 +50,12 @@ infra-status:
 
 run: install
 	bash deploy/local/run.sh
+
+# A small district on this machine: two municipalities, the police district and the network, each its own instance.
+district: install
+	bash $(INFRA) up kafka exchange
+	bash $(INFRA) provision opa
+	eval "$$(bash $(INFRA) env)" && unset DATABASE_URL && $(PY) deploy/local/district.py
 
 .PHONY: browser
 # Debian's chromium for the web interface's end-to-end test (Playwright drives it; nothing is downloaded).

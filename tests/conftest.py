@@ -38,6 +38,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 KAFKA_SECURITY = ("KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM", "KAFKA_CREDENTIALS_FILE")
+# The district's exchange cluster (a second Kafka, infra.sh component exchange): its address and SASL settings.
+EXCHANGE = ("EXCHANGE_BOOTSTRAP_SERVERS", "EXCHANGE_SECURITY_PROTOCOL", "EXCHANGE_SASL_MECHANISM",
+            "EXCHANGE_CREDENTIALS_FILE")
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +61,7 @@ def infra_env() -> dict[str, str]:
             key, value = token.split("=", 1)
             env[key] = value.strip("'\"")
     result = {name: os.environ.get(name) or env[name] for name in needed}
-    for name in KAFKA_SECURITY:  # the local broker requires SASL; the tests' own clients read these (support.py)
+    for name in (*KAFKA_SECURITY, *EXCHANGE):  # the local brokers require SASL; the tests' clients read these
         if os.environ.get(name) or env.get(name):
             result[name] = os.environ[name] = os.environ.get(name) or env[name]
     return result

@@ -81,6 +81,10 @@ class FakePolicy:
         self._ask("share", input_data)
         return self.shared if self.allow_share else self.refused
 
+    async def exchange_accept(self, input_data: dict[str, Any]) -> ShareDecision:
+        self._ask("exchange_accept", input_data)
+        return self.shared if self.allow_share else self.refused
+
     async def share_preview(self, input_data: dict[str, Any]) -> SharePreview:
         self._ask("preview", input_data)
         return self.preview if isinstance(self.preview, SharePreview) else self.preview(input_data)

@@ -76,11 +76,21 @@ def query(stack: Any, service: str, sql: str, *args: Any) -> list[asyncpg.Record
 def kafka_auth(principal: str = "admin") -> dict[str, Any]:
     """aiokafka options to connect as ``principal`` (default the super user, which tests use to inject
     events) when the broker requires SASL (``KAFKA_SECURITY_PROTOCOL``, ``KAFKA_CREDENTIALS_FILE``)."""
-    protocol = os.environ.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    return _sasl_auth("KAFKA", principal)
+
+
+def exchange_auth(principal: str = "admin") -> dict[str, Any]:
+    """aiokafka options to connect to the district's exchange cluster as ``principal`` (an organisation id, or
+    the super user) when it requires SASL (``EXCHANGE_SECURITY_PROTOCOL``, ``EXCHANGE_CREDENTIALS_FILE``)."""
+    return _sasl_auth("EXCHANGE", principal)
+
+
+def _sasl_auth(cluster: str, principal: str) -> dict[str, Any]:
+    protocol = os.environ.get(f"{cluster}_SECURITY_PROTOCOL", "PLAINTEXT")
     if protocol == "PLAINTEXT":
         return {}
-    passwords = json.loads(Path(os.environ["KAFKA_CREDENTIALS_FILE"]).read_text("utf-8"))
-    return {"security_protocol": protocol, "sasl_mechanism": os.environ.get("KAFKA_SASL_MECHANISM", "PLAIN"),
+    passwords = json.loads(Path(os.environ[f"{cluster}_CREDENTIALS_FILE"]).read_text("utf-8"))
+    return {"security_protocol": protocol, "sasl_mechanism": os.environ.get(f"{cluster}_SASL_MECHANISM", "PLAIN"),
             "sasl_plain_username": principal, "sasl_plain_password": passwords[principal]}
 
 

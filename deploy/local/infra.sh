@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Local infrastructure for the Infohus platform, without a container engine.
 #
-# Runs Apache Kafka (KRaft, single combined node), the OPA server and PostgreSQL
-# as ordinary background processes on 127.0.0.1. Everything downloaded, built or
-# written lives in one cache directory (default /var/tmp/infohus).
+# Runs Apache Kafka (KRaft, single combined node), a second such Kafka as the district's exchange
+# cluster, the OPA server and PostgreSQL as ordinary background processes on 127.0.0.1. Everything
+# downloaded, built or written lives in one cache directory (default /var/tmp/infohus).
 #
 #   deploy/local/infra.sh provision          fetch/build what is missing (idempotent)
 #   deploy/local/infra.sh up     [component] provision, then start what is not running
@@ -11,13 +11,16 @@
 #   deploy/local/infra.sh restart [component] stop, then start again and wait until ready (data is kept)
 #   deploy/local/infra.sh status [component] one line per component
 #   deploy/local/infra.sh env                print the export line for the services/tests
-#   deploy/local/infra.sh check              produce+consume on Kafka (as admin), query OPA, connect to PostgreSQL
+#   deploy/local/infra.sh check  [component] produce+consume on both Kafkas (as admin), query OPA, connect to PostgreSQL
 #   deploy/local/infra.sh reset  [component] stop and wipe Kafka/PostgreSQL data (keeps jars/binaries)
 #
-# Components: kafka, opa, postgres (default: all). See deploy/local/README.md.
+# Components: kafka, exchange, opa, postgres (default: all). See deploy/local/README.md.
 # Kafka requires SASL/PLAIN and authorizes with ACLs (StandardAuthorizer): one principal per service
 # and per partner, dev passwords generated once into $CACHE/kafka/principals.json; the ACLs come
 # from the topic catalogue (python -m infohus_tools.kafka_acls apply).
+# The exchange cluster (component exchange, 9094) is another Kafka run by the same functions: its
+# principals are admin and one per organisation of the district (INFOHUS_EXCHANGE_ORGS), passwords in
+# $CACHE/exchange/principals.json; the link topics and ACLs come from kafka_acls exchange-apply.
 # DEV/TEST ONLY: PostgreSQL runs with fsync=off, OPA without authentication, Kafka without TLS.
 
 set -euo pipefail
@@ -41,6 +44,24 @@ KAFKA_CREDENTIALS=$KAFKA_DIR/principals.json
 # One Kafka principal per service, the super user admin, and partner-<id> per partner.
 KAFKA_SERVICES=(intake assessment registry network notify)
 KAFKA_PARTNERS=${INFOHUS_KAFKA_PARTNERS-sbsys} # comma- or space-separated partner ids
+# The kafka functions below act on the cluster these KAFKA_* settings describe; with_exchange
+# runs them with the exchange cluster's values instead (bash's dynamic scoping of `local`).
+KAFKA_NAME=kafka             # the component, in messages
+KAFKA_VAR=KAFKA              # its variables: ${KAFKA_VAR}_BOOTSTRAP_SERVERS, INFOHUS_${KAFKA_VAR}_PORT, ...
+KAFKA_PARTNERS_VAR=INFOHUS_KAFKA_PARTNERS
+KAFKA_PARTNER_PREFIX=partner- # principal = prefix + id
+KAFKA_PARTNER_RE='^[a-z0-9][a-z0-9-]{0,40}$'
+KAFKA_PARTNER_HINT="as in notify's partner file"
+KAFKA_ACLS_FROM=$'the topic\n# catalogue (python -m infohus_tools.kafka_acls apply)'
+
+# The district exchange cluster: admin and one principal per organisation (principal = org id, the
+# pattern of infohus_contracts.base.district.ORG_PATTERN); no service principal. Orgs are only ever added.
+EXCHANGE_DIR=$CACHE/exchange
+EXCHANGE_PORT=${INFOHUS_EXCHANGE_PORT:-9094}
+EXCHANGE_CONTROLLER_PORT=${INFOHUS_EXCHANGE_CONTROLLER_PORT:-9095}
+EXCHANGE_HEAP=${INFOHUS_EXCHANGE_HEAP:--Xms128m -Xmx512m}
+EXCHANGE_ORGS=${INFOHUS_EXCHANGE_ORGS-kommune-820 kommune-851 politi-nordjylland netvaerk-nordjylland}
+EXCHANGE_ORG_RE='^(kommune-[0-9]{3}|politi-[a-z]+(-[a-z]+)*|netvaerk-[a-z]+(-[a-z]+)*)$'
 
 OPA_VERSION=v1.21.1
 OPA_MODULE=github.com/open-policy-agent/opa
@@ -58,10 +79,11 @@ PG_PASSWORD=infohus
 PG_DATABASE=infohus
 
 LOCAL_KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT
+LOCAL_EXCHANGE_BOOTSTRAP=127.0.0.1:$EXCHANGE_PORT
 LOCAL_OPA_URL=http://127.0.0.1:$OPA_PORT
 LOCAL_DATABASE_URL=postgresql+asyncpg://$PG_ROLE:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DATABASE
 
-ALL_COMPONENTS=(kafka opa postgres)
+ALL_COMPONENTS=(kafka exchange opa postgres)
 
 # ----------------------------------------------------------------- helpers --
 
@@ -212,6 +234,11 @@ external_value() {
     is_local_addr "${KAFKA_BOOTSTRAP_SERVERS%%,*}" "$KAFKA_PORT" 9092 && return 1
     printf 'KAFKA_BOOTSTRAP_SERVERS=%s' "$KAFKA_BOOTSTRAP_SERVERS"
     ;;
+  exchange)
+    [[ -n ${EXCHANGE_BOOTSTRAP_SERVERS:-} ]] || return 1
+    is_local_addr "${EXCHANGE_BOOTSTRAP_SERVERS%%,*}" "$EXCHANGE_PORT" 9092 && return 1
+    printf 'EXCHANGE_BOOTSTRAP_SERVERS=%s' "$EXCHANGE_BOOTSTRAP_SERVERS"
+    ;;
   opa)
     [[ -n ${OPA_URL:-} ]] || return 1
     is_local_addr "$(host_port "$OPA_URL")" "$OPA_PORT" 80 && return 1
@@ -234,7 +261,7 @@ parse_components() { # prints the selected components, one per line
   fi
   for c in "$@"; do
     case $c in
-    kafka | opa | postgres) printf '%s\n' "$c" ;;
+    kafka | exchange | opa | postgres) printf '%s\n' "$c" ;;
     pg | postgresql) printf 'postgres\n' ;;
     *) die "unknown component '$c' (expected: ${ALL_COMPONENTS[*]})" ;;
     esac
@@ -385,7 +412,7 @@ provision() {
   for c in "$@"; do
     external_value "$c" >/dev/null && continue
     case $c in
-    kafka)
+    kafka | exchange)
       require_java
       provision_kafka_libs
       ;;
@@ -399,6 +426,21 @@ provision() {
 
 kafka_pid() { live_pid "$KAFKA_DIR/kafka.pid" "kafka.Kafka"; }
 
+# with_exchange <command...>: run a kafka function (start_kafka, status_kafka, ...) on the exchange
+# cluster. Every setting the kafka functions read is shadowed here, so they act on $EXCHANGE_DIR, its
+# ports and its principals (admin and the organisations), and the internal cluster's are untouched.
+with_exchange() {
+  local KAFKA_NAME=exchange KAFKA_VAR=EXCHANGE KAFKA_DIR=$EXCHANGE_DIR
+  local KAFKA_PORT=$EXCHANGE_PORT KAFKA_CONTROLLER_PORT=$EXCHANGE_CONTROLLER_PORT KAFKA_HEAP=$EXCHANGE_HEAP
+  local KAFKA_CREDENTIALS=$EXCHANGE_DIR/principals.json LOCAL_KAFKA_BOOTSTRAP=$LOCAL_EXCHANGE_BOOTSTRAP
+  local KAFKA_PARTNERS=$EXCHANGE_ORGS KAFKA_PARTNERS_VAR=INFOHUS_EXCHANGE_ORGS KAFKA_PARTNER_PREFIX=""
+  local KAFKA_PARTNER_RE=$EXCHANGE_ORG_RE KAFKA_PARTNER_HINT="an organisation id of the district file"
+  local KAFKA_ACLS_FROM=$'the district\n# file (python -m infohus_tools.kafka_acls exchange-apply)'
+  local -a KAFKA_SERVICES=() KAFKA_PRINCIPALS=()
+  local -A KAFKA_PASSWORDS=()
+  "$@"
+}
+
 # --- principals and their dev passwords ---
 
 KAFKA_PRINCIPALS=()
@@ -408,16 +450,18 @@ declare -A KAFKA_PASSWORDS=()
 # INFOHUS_KAFKA_PARTNERS and each partner already in $KAFKA_CREDENTIALS. Partners are only ever
 # added here, so an 'up' without INFOHUS_KAFKA_PARTNERS does not remove (and restart for) one; to
 # remove a partner, delete its line from principals.json and run 'up'. Also fills KAFKA_PASSWORDS.
+# (On the exchange cluster: admin, then the organisations of INFOHUS_EXCHANGE_ORGS, the same way.)
 kafka_load_principals() {
   local p partners=()
   kafka_read_credentials
   for p in ${KAFKA_PARTNERS//,/ }; do
-    [[ $p =~ ^[a-z0-9][a-z0-9-]{0,40}$ ]] ||
-      die "INFOHUS_KAFKA_PARTNERS: partner id '$p' must match ^[a-z0-9][a-z0-9-]{0,40}\$ (as in notify's partner file)"
-    partners+=("partner-$p")
+    [[ $p =~ $KAFKA_PARTNER_RE ]] ||
+      die "$KAFKA_PARTNERS_VAR: id '$p' must match $KAFKA_PARTNER_RE ($KAFKA_PARTNER_HINT)"
+    partners+=("$KAFKA_PARTNER_PREFIX$p")
   done
   for p in "${!KAFKA_PASSWORDS[@]}"; do
-    [[ $p == partner-* ]] && partners+=("$p")
+    [[ $p != admin && $p == "$KAFKA_PARTNER_PREFIX"* && ${p#"$KAFKA_PARTNER_PREFIX"} =~ $KAFKA_PARTNER_RE ]] &&
+      partners+=("$p")
   done
   KAFKA_PRINCIPALS=(admin "${KAFKA_SERVICES[@]}")
   if ((${#partners[@]})); then
@@ -470,7 +514,7 @@ kafka_ensure_credentials() {
   )
   chmod 600 "$tmp"
   mv -f "$tmp" "$KAFKA_CREDENTIALS"
-  step "kafka: dev passwords of ${#KAFKA_PRINCIPALS[@]} principals (${KAFKA_PRINCIPALS[*]}) in $KAFKA_CREDENTIALS"
+  step "$KAFKA_NAME: dev passwords of ${#KAFKA_PRINCIPALS[@]} principals (${KAFKA_PRINCIPALS[*]}) in $KAFKA_CREDENTIALS"
 }
 
 # The broker's configuration (it embeds the passwords: written with mode 0600).
@@ -493,7 +537,7 @@ listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLA
 log.dirs=$KAFKA_DIR/data
 
 # Authentication: SASL/PLAIN; every principal and its password is listed here (from principals.json).
-# Adding one (INFOHUS_KAFKA_PARTNERS) regenerates this file, and 'up' restarts the broker.
+# Adding one ($KAFKA_PARTNERS_VAR) regenerates this file, and 'up' restarts the broker.
 sasl.enabled.mechanisms=PLAIN
 sasl.mechanism.inter.broker.protocol=PLAIN
 # Defaults to GSSAPI: must be set. The broker reaches its own controller as admin.
@@ -505,8 +549,7 @@ listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security
     username="admin" password="$admin_pw" \\
     user_admin="$admin_pw";
 
-# Authorization: no ACL, no access. Only admin is a super user; the ACLs come from the topic
-# catalogue (python -m infohus_tools.kafka_acls apply). Denials are logged (kafka.authorizer.logger).
+# Authorization: no ACL, no access. Only admin is a super user; the ACLs come from $KAFKA_ACLS_FROM. Denials are logged (kafka.authorizer.logger).
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:admin
 allow.everyone.if.no.acl.found=false
@@ -609,34 +652,34 @@ start_kafka() {
   if pid=$(kafka_pid); then
     if [[ $(kafka_config_fingerprint) != "$(cat "$KAFKA_DIR/server.properties.sha256" 2>/dev/null)" ]]; then
       # Listeners, security or the list of principals changed: the broker reads them at start only.
-      log "kafka: its configuration changed since it started (security settings or principals); restarting it"
+      log "$KAFKA_NAME: its configuration changed since it started (security settings or principals); restarting it"
       stop_kafka
     elif kafka_ready; then
-      log "kafka: already running (pid $pid) on $LOCAL_KAFKA_BOOTSTRAP"
+      log "$KAFKA_NAME: already running (pid $pid) on $LOCAL_KAFKA_BOOTSTRAP"
       return 0
     else
-      log "kafka: running (pid $pid) but not ready yet, waiting ..."
-      wait_until "kafka" "$TIMEOUT" "$pid" "$KAFKA_DIR/log/kafka.log" kafka_ready
+      log "$KAFKA_NAME: running (pid $pid) but not ready yet, waiting ..."
+      wait_until "$KAFKA_NAME" "$TIMEOUT" "$pid" "$KAFKA_DIR/log/kafka.log" kafka_ready
       return 0
     fi
   fi
   for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
-    port_open "$port" && die "kafka: port $port is already in use by $(port_owner "$port"), not by this stack. Stop it, or set KAFKA_BOOTSTRAP_SERVERS to use it as an external broker, or INFOHUS_KAFKA_PORT/INFOHUS_KAFKA_CONTROLLER_PORT to move ours."
+    port_open "$port" && die "$KAFKA_NAME: port $port is already in use by $(port_owner "$port"), not by this stack. Stop it, or set ${KAFKA_VAR}_BOOTSTRAP_SERVERS to use it as an external broker, or INFOHUS_${KAFKA_VAR}_PORT/INFOHUS_${KAFKA_VAR}_CONTROLLER_PORT to move ours."
   done
   t0=$(now_ms)
   kafka_write_config
   kafka_config_fingerprint >"$KAFKA_DIR/server.properties.sha256"
   if [[ ! -s $KAFKA_DIR/data/meta.properties ]]; then
-    step "kafka: formatting storage in $KAFKA_DIR/data"
+    step "$KAFKA_NAME: formatting storage in $KAFKA_DIR/data"
     kafka_tool kafka.tools.StorageTool format --ignore-formatted \
       -t "$(kafka_cluster_id)" -c "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/log/format.log" 2>&1 ||
       {
         cat "$KAFKA_DIR/log/format.log" >&2
-        die "kafka: formatting the storage failed"
+        die "$KAFKA_NAME: formatting the storage failed"
       }
   fi
   [[ -f $KAFKA_DIR/log/kafka.log ]] && mv -f "$KAFKA_DIR/log/kafka.log" "$KAFKA_DIR/log/kafka.log.1"
-  step "kafka: starting Kafka $KAFKA_VERSION (KRaft) on $LOCAL_KAFKA_BOOTSTRAP, log $KAFKA_DIR/log/kafka.log"
+  step "$KAFKA_NAME: starting Kafka $KAFKA_VERSION (KRaft) on $LOCAL_KAFKA_BOOTSTRAP, log $KAFKA_DIR/log/kafka.log"
   # shellcheck disable=SC2086 # KAFKA_HEAP holds several JVM options
   spawn "$KAFKA_DIR/kafka.pid" "$KAFKA_DIR/log/kafka.log" \
     "$JAVA" $KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent \
@@ -644,17 +687,17 @@ start_kafka() {
     -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" \
     -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties"
   pid=$(<"$KAFKA_DIR/kafka.pid")
-  wait_until "kafka" "$TIMEOUT" "$pid" "$KAFKA_DIR/log/kafka.log" kafka_ready
-  log "kafka: ready (pid $pid) in $(elapsed "$t0")"
+  wait_until "$KAFKA_NAME" "$TIMEOUT" "$pid" "$KAFKA_DIR/log/kafka.log" kafka_ready
+  log "$KAFKA_NAME: ready (pid $pid) in $(elapsed "$t0")"
 }
 
 stop_kafka() {
   local pid
   if pid=$(kafka_pid); then
-    step "kafka: stopping (pid $pid)"
-    stop_pid kafka "$pid" 60
+    step "$KAFKA_NAME: stopping (pid $pid)"
+    stop_pid "$KAFKA_NAME" "$pid" 60
   else
-    log "kafka: not running"
+    log "$KAFKA_NAME: not running"
   fi
   rm -f "$KAFKA_DIR/kafka.pid"
 }
@@ -667,16 +710,21 @@ status_kafka() {
       kafka_load_principals
       [[ $(kafka_config_fingerprint) == "$(cat "$KAFKA_DIR/server.properties.sha256" 2>/dev/null)" ]] ||
         note=" (configuration or principals changed: 'up' restarts Kafka)"
-      printf '%-9s running  pid %-7s %-24s SASL/PLAIN, %s principals, log %s%s\n' kafka "$pid" "$LOCAL_KAFKA_BOOTSTRAP" \
+      printf '%-9s running  pid %-7s %-24s SASL/PLAIN, %s principals, log %s%s\n' "$KAFKA_NAME" "$pid" "$LOCAL_KAFKA_BOOTSTRAP" \
         "${#KAFKA_PRINCIPALS[@]}" "$KAFKA_DIR/log/kafka.log" "$note"
       return 0
     fi
-    printf '%-9s starting pid %-7s %-24s log %s\n' kafka "$pid" "$LOCAL_KAFKA_BOOTSTRAP" "$KAFKA_DIR/log/kafka.log"
+    printf '%-9s starting pid %-7s %-24s log %s\n' "$KAFKA_NAME" "$pid" "$LOCAL_KAFKA_BOOTSTRAP" "$KAFKA_DIR/log/kafka.log"
     return 1
   fi
-  printf '%-9s stopped\n' kafka
+  printf '%-9s stopped\n' "$KAFKA_NAME"
   return 1
 }
+
+# The exchange cluster: the same broker, on its own directory, ports and principals.
+start_exchange() { with_exchange start_kafka; }
+stop_exchange() { with_exchange stop_kafka; }
+status_exchange() { with_exchange status_kafka; }
 
 # --------------------------------------------------------------------- opa --
 
@@ -1000,20 +1048,51 @@ shell_word() {
 }
 
 cmd_env() {
-  local kafka_security=""
+  local kafka_security="" exchange_security=""
   # The local broker requires SASL/PLAIN; each service finds its own password in the credentials file.
   external_value kafka >/dev/null ||
     kafka_security=" KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT KAFKA_SASL_MECHANISM=PLAIN KAFKA_CREDENTIALS_FILE=$(shell_word "$KAFKA_CREDENTIALS")"
-  printf 'export KAFKA_BOOTSTRAP_SERVERS=%s OPA_URL=%s DATABASE_URL=%s%s\n' \
+  # The same on the exchange cluster, where each organisation connects as its org id.
+  external_value exchange >/dev/null ||
+    exchange_security=" EXCHANGE_SECURITY_PROTOCOL=SASL_PLAINTEXT EXCHANGE_SASL_MECHANISM=PLAIN EXCHANGE_CREDENTIALS_FILE=$(shell_word "$EXCHANGE_DIR/principals.json")"
+  printf 'export KAFKA_BOOTSTRAP_SERVERS=%s OPA_URL=%s DATABASE_URL=%s%s EXCHANGE_BOOTSTRAP_SERVERS=%s%s\n' \
     "$(shell_word "${KAFKA_BOOTSTRAP_SERVERS:-$LOCAL_KAFKA_BOOTSTRAP}")" \
     "$(shell_word "${OPA_URL:-$LOCAL_OPA_URL}")" \
     "$(shell_word "${DATABASE_URL:-$LOCAL_DATABASE_URL}")" \
-    "$kafka_security"
+    "$kafka_security" \
+    "$(shell_word "${EXCHANGE_BOOTSTRAP_SERVERS:-$LOCAL_EXCHANGE_BOOTSTRAP}")" \
+    "$exchange_security"
+}
+
+# Produce and consume a message on a temporary topic of the running broker, as admin; sets the
+# caller's ok=1 on failure (with_exchange check_kafka: on the exchange cluster).
+check_kafka() {
+  local topic out admin
+  kafka_pid >/dev/null || die "$KAFKA_NAME: not running"
+  require_java
+  # As the super user admin (the client settings written by 'up').
+  admin=$KAFKA_DIR/admin.properties
+  [[ -r $admin ]] || die "$KAFKA_NAME: $admin missing (run 'infra.sh up $KAFKA_NAME')"
+  topic=infohus.check.$$.v1
+  kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$LOCAL_KAFKA_BOOTSTRAP" --command-config "$admin" \
+    --create --if-not-exists --topic "$topic" --partitions 1 --replication-factor 1 >/dev/null
+  printf 'check-%s\n' "$$" | kafka_tool org.apache.kafka.tools.ConsoleProducer \
+    --bootstrap-server "$LOCAL_KAFKA_BOOTSTRAP" --producer.config "$admin" --topic "$topic" >/dev/null
+  out=$(kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$LOCAL_KAFKA_BOOTSTRAP" \
+    --consumer.config "$admin" --topic "$topic" --from-beginning --max-messages 1 --timeout-ms 20000 2>/dev/null || true)
+  kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$LOCAL_KAFKA_BOOTSTRAP" --command-config "$admin" \
+    --delete --topic "$topic" >/dev/null || true
+  if [[ $out == "check-$$" ]]; then
+    log "$KAFKA_NAME: OK (as admin over SASL/PLAIN: produced and consumed a message on a temporary topic)"
+  else
+    log "$KAFKA_NAME: FAILED (message not consumed back from $topic)"
+    ok=1
+  fi
 }
 
 # End-to-end check of the local (non-external) components.
 cmd_check() {
-  local comps c ok=0 topic out code admin
+  local comps c ok=0 out code
   mapfile -t comps < <(parse_components "$@")
   for c in "${comps[@]}"; do
     if external_value "$c" >/dev/null; then
@@ -1021,28 +1100,8 @@ cmd_check() {
       continue
     fi
     case $c in
-    kafka)
-      kafka_pid >/dev/null || die "kafka: not running"
-      require_java
-      # As the super user admin (the client settings written by 'up').
-      admin=$KAFKA_DIR/admin.properties
-      [[ -r $admin ]] || die "kafka: $admin missing (run 'infra.sh up kafka')"
-      topic=infohus.check.$$.v1
-      kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$LOCAL_KAFKA_BOOTSTRAP" --command-config "$admin" \
-        --create --if-not-exists --topic "$topic" --partitions 1 --replication-factor 1 >/dev/null
-      printf 'check-%s\n' "$$" | kafka_tool org.apache.kafka.tools.ConsoleProducer \
-        --bootstrap-server "$LOCAL_KAFKA_BOOTSTRAP" --producer.config "$admin" --topic "$topic" >/dev/null
-      out=$(kafka_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$LOCAL_KAFKA_BOOTSTRAP" \
-        --consumer.config "$admin" --topic "$topic" --from-beginning --max-messages 1 --timeout-ms 20000 2>/dev/null || true)
-      kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$LOCAL_KAFKA_BOOTSTRAP" --command-config "$admin" \
-        --delete --topic "$topic" >/dev/null || true
-      if [[ $out == "check-$$" ]]; then
-        log "kafka: OK (as admin over SASL/PLAIN: produced and consumed a message on a temporary topic)"
-      else
-        log "kafka: FAILED (message not consumed back from $topic)"
-        ok=1
-      fi
-      ;;
+    kafka) check_kafka ;;
+    exchange) with_exchange check_kafka ;;
     opa)
       code=$(http_status "$OPA_PORT" /health || true)
       if [[ $code == 200 ]]; then log "opa: OK (GET /health -> 200)"; else
@@ -1065,6 +1124,11 @@ cmd_check() {
   return "$ok"
 }
 
+reset_kafka() {
+  step "$KAFKA_NAME: wiping $KAFKA_DIR/data (topics, offsets, ACLs; the dev passwords in $KAFKA_CREDENTIALS are kept)"
+  rm -rf "$KAFKA_DIR/data"
+}
+
 cmd_reset() {
   local comps c
   mapfile -t comps < <(parse_components "$@")
@@ -1072,10 +1136,8 @@ cmd_reset() {
   cmd_down "$@"
   for c in "${comps[@]}"; do
     case $c in
-    kafka)
-      step "kafka: wiping $KAFKA_DIR/data (topics, offsets, ACLs; the dev passwords in $KAFKA_CREDENTIALS are kept)"
-      rm -rf "$KAFKA_DIR/data"
-      ;;
+    kafka) reset_kafka ;;
+    exchange) with_exchange reset_kafka ;;
     postgres)
       step "postgres: wiping $PG_DATA"
       rm -rf "$PG_DATA"

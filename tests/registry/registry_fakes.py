@@ -19,11 +19,11 @@ from infohus_registry.storage import TABLES
 __all__ = ["case_opened", "change", "concern_uuid", "keeper", "registry_runtime", "rows"]
 
 
-def registry_runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
+def registry_runtime(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Runtime]:
     # The share preview gives no answer unless a test sets one.
     policy = FakePolicy(preview=SharePreview(None), only=("access", "k_threshold", "retention", "preview"))
     # An instance of two municipalities (a joint infohus), so a test can show each sees only its own.
-    settings = RegistrySettings(infohus_data_dir=tmp_path, infohus_municipalities="820,851")
+    settings = RegistrySettings(infohus_data_dir=tmp_path, infohus_municipalities="820,851", **settings_overrides)
     return service_runtime(settings, TABLES, policy=policy)
 
 

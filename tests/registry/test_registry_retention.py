@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 import pytest
-from registry_fakes import case_opened, change, keeper, rows
+from registry_fakes import case_opened, change, keeper, registry_runtime, rows
 
 from infohus_contracts.case.events import InitialAssessmentMade, PersonErased
 from infohus_contracts.case.topics import ERASURE
@@ -52,6 +52,7 @@ async def test_nothing_is_erased_before_the_policy_date(runtime):
     assert [m for m in await rows(runtime, OutboxMessage) if m.topic == ERASURE.name] == []
     [(_, asked)] = [a for a in runtime.policy.asked if a[0] == "retention"]
     assert asked["outcome"] == "unfounded" and asked["legal_hold"] is False and asked["closed_on"]
+    assert asked["regime"] == "gdpr"  # the municipality's rules (LEGAL.md §13)
 
 
 async def test_once_the_date_has_passed_the_registration_is_anonymised_with_proof_and_tombstone(runtime):
@@ -154,3 +155,20 @@ async def test_the_job_runs_the_schedule_and_survives_a_failed_run(runtime, monk
         await daily(runtime)
     assert waits == [3600, 3600] and len(calls) == 2  # the failed run was tried again an hour later
     assert len(await rows(runtime, ErasureProof)) == 1
+
+
+async def test_a_police_district_asks_for_its_own_rules(tmp_path):
+    """A police district instance (INFOHUS_REGIME=rhl) sends the regime its registrations were made under, so
+    the schedule applies retshåndhævelsesloven's rules (policy ``retention.by_regime.rhl``), not the GDPR ones."""
+    async for police in registry_runtime(tmp_path, infohus_org="politi-nordjylland", infohus_regime="rhl"):
+        concern_id = await closed_as_unfounded(police)
+        assert (await registration(police, concern_id)).regime == "rhl"
+        police.policy.delete_on, police.policy.rule = (TODAY + timedelta(days=1)).isoformat(), "RHL-P1"
+
+        assert await run_retention(police, TODAY) == RetentionRunPublic(scheduled=1, erased=0)
+        plan = await retention_of(police, keeper(police, ("compliance_officer",)), UUID(concern_id))
+
+        asked = [a for kind, a in police.policy.asked if kind == "retention"]
+        assert [a["regime"] for a in asked] == ["rhl", "rhl"]
+        assert set(asked[0]) == {"outcome", "closed_on", "last_follow_up_on", "legal_hold", "regime"}  # no content
+        assert plan.rule == "RHL-P1" and (await registration(police, concern_id)).retention_rule == "RHL-P1"

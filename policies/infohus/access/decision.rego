@@ -168,6 +168,128 @@ role_failure contains [r, msg] if {
 	msg := sprintf("role '%s' never handles personal data, and '%s' does", [r, action])
 }
 
+# ---------------------------------------------------------------------------
+# Members of another organisation (issue 13)
+# ---------------------------------------------------------------------------
+
+# The instance asking (input.instance: its org and kind, from the district
+# document or the org's prefix) and the organisation the subject's identity
+# provider vouches for (subject.vouched_org; only on an instance with a
+# district document, so a stand-alone instance is decided as before).
+xcfg := acfg.cross_org
+
+default instance := {}
+
+instance := req.instance if is_object(req.instance)
+
+vouched_org := subject.vouched_org if {
+	is_string(subject.vouched_org)
+	subject.vouched_org != ""
+}
+
+instance_org := instance.org if {
+	is_string(instance.org)
+	instance.org != ""
+}
+
+instance_kind := instance.kind if is_string(instance.kind)
+
+# The subject's identity provider vouches for an organisation that is not the
+# instance's own.
+foreign if vouched_org != instance_org
+
+default member_kind := "other"
+
+member_kind := kind if {
+	some prefix, kind in xcfg.org_kinds
+	startswith(vouched_org, prefix)
+}
+
+# The police district (or network) an org of a district names: politi-<district>.
+member_district := trim_prefix(vouched_org, prefix) if {
+	some prefix, _ in xcfg.org_kinds
+	startswith(vouched_org, prefix)
+}
+
+# The entries of cross_org.admitted that let this member in at this instance.
+admission contains a if {
+	foreign
+	some a in xcfg.admitted
+	a.instance == instance_kind
+	a.member == member_kind
+}
+
+admitted_roles := {r | some a in admission; some r in a.roles}
+
+case_role(r) if acfg.roles[r].group in xcfg.case_groups
+
+# An action a case role may perform: what another organisation's member gets
+# nothing of unless admitted.
+case_related if {
+	some r in ac.roles
+	case_role(r)
+}
+
+foreign_case_refusal := msg if {
+	count(admitted_roles) > 0
+	msg := sprintf(
+		"et login fra %s giver kun adgang til sager i %s med rollen %s",
+		[vouched_org, instance_org, concat(" eller ", sort(admitted_roles))],
+	)
+}
+
+foreign_case_refusal := msg if {
+	count(admitted_roles) == 0
+	msg := sprintf(
+		"%s (%s) har ingen adgang til sager i %s",
+		[object.get(xcfg.member_labels, member_kind, xcfg.member_labels.other), vouched_org, instance_org],
+	)
+}
+
+# A case role of another organisation's member grants nothing here unless admitted.
+role_failure contains [r, foreign_case_refusal] if {
+	foreign
+	some r in permitted
+	case_role(r)
+	not r in admitted_roles
+}
+
+# An admitted role bound to its own police district: the subject's district
+# claim and the resource's district must both be the one its org names.
+role_failure contains [r, msg] if {
+	some a in admission
+	a.same_police_district == true
+	some r in permitted
+	r in a.roles
+	not claims_member_district
+	msg := sprintf(
+		"dit login er fra %s, men angiver politikreds %s",
+		[vouched_org, shown_scope(subject, "police_district")],
+	)
+}
+
+role_failure contains [r, msg] if {
+	some a in admission
+	a.same_police_district == true
+	some r in permitted
+	r in a.roles
+	not resource_in_member_district
+	msg := sprintf(
+		"et login fra %s giver kun adgang til sager i politikreds %s, og dette hører til politikreds %s",
+		[vouched_org, member_district, shown_scope(resource, "police_district")],
+	)
+}
+
+# Helper rules: a negated comparison with a function call would be false, not
+# true, when the call is undefined (see the note under "Deny reasons").
+claims_member_district if scope_value(subject, "police_district") == member_district
+
+resource_in_member_district if scope_value(resource, "police_district") == member_district
+
+default shown_scope(_, _) := "(ingen)"
+
+shown_scope(obj, key) := scope_value(obj, key)
+
 failed_roles := {r | some [r, _] in role_failure}
 
 # The roles that allow this request.
@@ -263,6 +385,22 @@ note_suffix := sprintf("; %s", [ac.note]) if is_string(ac.note)
 deny contains msg if {
 	count(grants) == 0
 	some [_, msg] in role_failure
+}
+
+# Another organisation's member without an admitted role gets nothing
+# case-related here (a network member, another municipality's staff), said in
+# Danish even when no case role was held.
+deny contains foreign_case_refusal if {
+	foreign
+	case_related
+	count(grants) == 0
+	count(held & admitted_roles) == 0
+}
+
+# A vouched organisation can be judged only against the instance asking.
+deny contains "adgangspolitikken fik ikke oplyst instansen (input.instance.org), så et login med en bekræftet organisation kan ikke vurderes" if {
+	vouched_org
+	not instance_org
 }
 
 # Second-person sign-off: the subject may not be the one named in any of the

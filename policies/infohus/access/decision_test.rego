@@ -839,3 +839,214 @@ test_partner_systems_and_operations_have_no_inbox if {
 	denied_with(inbox_as(["partner_system"]), "'inbox.read' is allowed only for")
 	denied_with(inbox_as(["admin"]), "role 'admin' may not perform 'inbox.read'")
 }
+
+# ---------------------------------------------------------------------------
+# Members of another organisation (issue 13): the identity provider vouches
+# for the subject's organisation (subject.vouched_org); the instance asking is
+# input.instance
+# ---------------------------------------------------------------------------
+
+in_kommune_820 := {"instance": {"org": "kommune-820", "kind": "municipality"}}
+
+in_network := {"instance": {"org": "netvaerk-nordjylland", "kind": "network"}}
+
+# Nordjyllands Politi's police coordinator, signed in with the police's own
+# identity provider.
+police_nj := {"subject": {
+	"roles": ["police_coordinator"], "org": "politi-nordjylland", "vouched_org": "politi-nordjylland",
+	"municipality_code": null, "police_district": "nordjylland",
+}}
+
+police_nj_as(roles) := object.union(police_nj, {"subject": {"roles": roles}})
+
+police_fyn := {"subject": {
+	"roles": ["police_coordinator"], "org": "politi-fyn", "vouched_org": "politi-fyn",
+	"municipality_code": null, "police_district": "fyn",
+}}
+
+# Aalborg's (851) staff, claiming Vesthimmerland's municipality code.
+aalborg_as(roles) := {"subject": {
+	"roles": roles, "org": "kommune-851", "vouched_org": "kommune-851",
+	"municipality_code": "820", "police_district": "nordjylland",
+}}
+
+network_nj := {"subject": {
+	"roles": ["network_member"], "org": "netvaerk-nordjylland", "vouched_org": "netvaerk-nordjylland",
+	"municipality_code": null, "police_district": "nordjylland",
+}}
+
+at_820(patches) := object.union_n([in_kommune_820, patches[0], patches[1]])
+
+police_actions := {a | some a, roles in expected_roles; "police_coordinator" in roles}
+
+test_the_districts_police_coordinator_does_what_a_police_coordinator_may_in_a_municipality if {
+	count(police_actions) > 10
+	every a in police_actions {
+		d := decide(at_820([police_nj, {"action": a}]))
+		d.allow == true
+		d.granted_by == ["police_coordinator"]
+	}
+}
+
+test_a_police_member_is_admitted_as_police_coordinator_only if {
+	denied_with(
+		at_820([police_nj_as(["ssp_coordinator"]), {"subject": {"municipality_code": "820"}}]),
+		"et login fra politi-nordjylland giver kun adgang til sager i kommune-820 med rollen police_coordinator",
+	)
+	denied_with(at_820([police_nj_as(["leadership"]), {"action": "registration.read"}]), "med rollen police_coordinator")
+
+	# With the coordinator role as well, only that role grants.
+	d := decide(at_820([police_nj_as(["police_coordinator", "ssp_coordinator"]), {}]))
+	d.allow == true
+	d.granted_by == ["police_coordinator"]
+}
+
+test_another_districts_police_gets_nothing_of_the_municipality if {
+	denied_with(
+		at_820([police_fyn, {}]),
+		"et login fra politi-fyn giver kun adgang til sager i politikreds fyn, og dette hører til politikreds nordjylland",
+	)
+
+	# Claiming the municipality's district does not help: the org names the district.
+	denied_with(
+		at_820([police_fyn, {"subject": {"police_district": "nordjylland"}}]),
+		"dit login er fra politi-fyn, men angiver politikreds nordjylland",
+	)
+}
+
+test_the_police_district_claim_must_be_the_orgs if {
+	denied_with(
+		at_820([police_nj, {"subject": {"police_district": "fyn"}}]),
+		"dit login er fra politi-nordjylland, men angiver politikreds fyn",
+	)
+	denied_with(
+		at_820([police_nj, {"subject": {"police_district": null}}]),
+		"dit login er fra politi-nordjylland, men angiver politikreds (ingen)",
+	)
+}
+
+test_another_municipalitys_staff_get_nothing_of_this_instances_cases if {
+	refusal := "medarbejdere i en anden kommune (kommune-851) har ingen adgang til sager i kommune-820"
+	every r in ["ssp_coordinator", "leadership", "registration_coordinator", "authority_caseworker"] {
+		every a, roles in expected_roles {
+			cross_org_refused(r, a, roles, refusal)
+		}
+	}
+}
+
+# Only the actions the role may perform at all: the others are refused by the
+# action table, with its own reason.
+cross_org_refused(r, _, roles, _) if not r in roles
+
+cross_org_refused(r, a, roles, refusal) if {
+	r in roles
+	denied_with(at_820([aalborg_as([r]), {"action": a}]), refusal)
+}
+
+test_another_municipalitys_compliance_officer_stays_out if {
+	denied_with(
+		at_820([aalborg_as(["compliance_officer"]), {"action": "processing_log.read"}]),
+		"subject belongs to controller kommune-851, the case to kommune-820",
+	)
+}
+
+test_a_network_member_of_another_org_gets_nothing_case_related if {
+	every a in ["case.read", "case.list", "concern.create", "registration.read", "notification.read"] {
+		denied_with(
+			at_820([network_nj, {"action": a}]),
+			"netværkets medlemmer (netvaerk-nordjylland) har ingen adgang til sager i kommune-820",
+		)
+	}
+
+	# A municipality's network member in the network's own instance: the network, as before.
+	aalborg_member := object.union(aalborg_as(["network_member"]), {"subject": {"municipality_code": "851"}})
+	allowed(object.union_n([in_network, aalborg_member, network_res, {"action": "network.read"}]))
+	allowed(object.union_n([in_network, aalborg_member, inbox]))
+}
+
+test_the_police_is_not_admitted_to_cases_outside_a_municipalitys_instance if {
+	denied_with(
+		object.union_n([in_network, police_nj, {}]),
+		"politiets medarbejdere (politi-nordjylland) har ingen adgang til sager i netvaerk-nordjylland",
+	)
+	denied_with(
+		object.union_n([{"instance": {"org": "politi-fyn", "kind": "police"}}, police_nj, {}]),
+		"har ingen adgang til sager i politi-fyn",
+	)
+}
+
+test_the_instances_own_members_are_decided_as_before if {
+	own := {"subject": {"vouched_org": "kommune-820"}}
+	allowed(at_820([own, {}]))
+	allowed(at_820([own, as_role("compliance_officer", "processing_log.read")]))
+	denied_with(at_820([own, res_851]), "subject belongs to municipality 820, the case to 851")
+}
+
+test_without_a_vouched_org_the_cross_org_rules_stay_out if {
+	# A stand-alone instance: the token's org is its word only, and the scope claims decide.
+	allowed(object.union(in_kommune_820, {"subject": {"org": "politikreds-nordjylland", "roles": ["police_coordinator"]}}))
+	allowed(object.union(in_kommune_820, {"subject": {"org": "kommune-851"}}))
+}
+
+test_a_vouched_org_needs_the_instance if {
+	denied_with(
+		{"subject": {"vouched_org": "kommune-820"}},
+		"adgangspolitikken fik ikke oplyst instansen (input.instance.org)",
+	)
+	denied_with(
+		object.union(police_nj, {"instance": {"kind": "municipality"}}),
+		"adgangspolitikken fik ikke oplyst instansen (input.instance.org)",
+	)
+}
+
+test_an_instance_of_unknown_kind_admits_no_one if {
+	denied_with(
+		object.union_n([{"instance": {"org": "kommune-820"}}, police_nj, {}]),
+		"politiets medarbejdere (politi-nordjylland) har ingen adgang til sager i kommune-820",
+	)
+}
+
+test_the_cross_org_data_is_well_formed if {
+	kinds := {k | some _, k in xcfg.org_kinds}
+	kinds == {"municipality", "police", "network"}
+	every p, _ in xcfg.org_kinds {
+		every q, _ in xcfg.org_kinds {
+			prefixes_apart(p, q)
+		}
+	}
+	every g in xcfg.case_groups {
+		g in {role.group | some _, role in acfg.roles}
+	}
+	every a in xcfg.admitted {
+		a.instance in kinds
+		a.member in kinds
+		a.description != ""
+		count(a.roles) > 0
+		every r in a.roles {
+			acfg.roles[r]
+		}
+	}
+	every k in kinds | {"other"} {
+		xcfg.member_labels[k] != ""
+	}
+}
+
+xcfg := acfg.cross_org
+
+prefixes_apart(p, p)
+
+prefixes_apart(p, q) if {
+	p != q
+	not startswith(p, q)
+	not startswith(q, p)
+}
+
+# Rule 1 stays: the network is never admitted to another organisation's cases.
+test_the_network_is_never_admitted if {
+	every a in xcfg.admitted {
+		a.member != "network"
+		every r in a.roles {
+			acfg.roles[r].group != "network"
+		}
+	}
+}

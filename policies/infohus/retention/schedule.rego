@@ -5,8 +5,10 @@
 #   or deleted? Applies the proposed schedule of LEGAL.md §13 (P1-P4), kept as
 #   data in data.infohus.config.retention (months per rule, rule per outcome).
 #   Input: {"outcome", "closed_on", "last_follow_up_on", "legal_hold"} and
-#   optionally "item" ("case" by default, "reporter_contact", "disclosure_log")
-#   and "logged_on" (for disclosure_log). Dates are "YYYY-MM-DD".
+#   optionally "item" ("case" by default, "reporter_contact", "disclosure_log"),
+#   "logged_on" (for disclosure_log) and "regime" (the controller's regime,
+#   "gdpr" when absent; "rhl" for a police district, whose rules are in
+#   retention.by_regime.rhl). Dates are "YYYY-MM-DD".
 #   Output: {"delete_on": date or null, "rule", "reason", "action"}.
 package infohus.retention
 
@@ -20,9 +22,22 @@ item := object.get(req, "item", "case")
 
 outcome := object.get(req, "outcome", "")
 
-rule_id := rcfg.outcome_rules[outcome] if item == "case"
+# The controller's regime picks the rules: a police district (rhl) has its
+# own (LEGAL.md §1 rule 8, §11.9). Absent means the municipality (gdpr), as
+# before the regime was part of the input; an unknown regime gets no rule.
+regime := object.get(req, "regime", "gdpr")
 
-rule_id := rcfg.item_rules[item] if item != "case"
+known_regime if data.infohus.config.regimes[regime]
+
+regime_rules := object.get(object.get(rcfg, "by_regime", {}), regime, {}) if known_regime
+
+outcome_rules := object.get(regime_rules, "outcome_rules", rcfg.outcome_rules)
+
+item_rules := object.get(regime_rules, "item_rules", rcfg.item_rules)
+
+rule_id := outcome_rules[outcome] if item == "case"
+
+rule_id := item_rules[item] if item != "case"
 
 rule := rcfg.rules[rule_id]
 
@@ -56,7 +71,18 @@ delete_ns := time.add_date(added_ns, 0, 0, 0 - time.date(added_ns)[2]) if {
 
 delete_on := time.format([delete_ns, "UTC", "2006-01-02"])
 
+default legal_hold_text := "legal hold (e.g. GDPR art. 17(3)(b), a pending complaint or access request): nothing is deleted; %s applies when the hold is lifted"
+
+legal_hold_text := regime_rules.legal_hold if is_string(regime_rules.legal_hold)
+
 schedule := {
+	"delete_on": null,
+	"rule": "REVIEW",
+	"action": "review",
+	"reason": sprintf("unknown regime '%v' (known: %s): nothing is deleted automatically", [regime, concat(", ", sort(object.keys(object.get(data.infohus.config, "regimes", {}))))]),
+} if {
+	not known_regime
+} else := {
 	"delete_on": null,
 	"rule": "REVIEW",
 	"action": "review",
@@ -67,7 +93,7 @@ schedule := {
 	"delete_on": null,
 	"rule": rule_id,
 	"action": "keep",
-	"reason": sprintf("legal hold (e.g. GDPR art. 17(3)(b), a pending complaint or access request): nothing is deleted; %s applies when the hold is lifted", [rule_id]),
+	"reason": sprintf(legal_hold_text, [rule_id]),
 } if {
 	legal_hold
 } else := {

@@ -3,6 +3,8 @@
 A broken rule raises the platform's ``RuleViolation`` (a pure exception); this module knows no HTTP.
 """
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -252,6 +254,83 @@ def compare(first_notes: list[dict], second_notes: list[dict], version: str) -> 
     a, b = by_dimension(first_notes), by_dimension(second_notes)
     return [DimensionChange(d["id"], a.get(d["id"], []), b.get(d["id"], []))
             for d in instrument(version)["dimensions"]]
+
+
+# --- a member of a district (issue 13): the flows between a municipality and its police district -------------
+
+# Every § 115 share needs its necessity (retsplejeloven § 115 stk. 1: "må anses for nødvendig"); the messages the
+# system sends by itself state why, in Danish, as the share policy records it.
+NECESSITY = {
+    "turned_18": "Personen er fyldt 18 år: tovholderrollen overgår til politiet, der skal kende sagen for at "
+                 "videreføre den forebyggende indsats.",
+    "imminent_risk": "Den indledende vurdering fandt akut risiko: sagen overgår straks til politiet, der skal kende "
+                     "bekymringen for at kunne forebygge.",
+    "pet_report": "Kommunen har besluttet at underrette PET/EAE; underretningen går gennem lokalpolitiet, der "
+                  "journaliserer den.",
+    "pet_report_filed": "Kvittering til kommunen: underretningen af PET/EAE er journaliseret (kun procesdata).",
+    "index_entry": "Kendt-andetsteds-indekset: kun et pseudonym og organisationen, så koordinatorerne i distriktet "
+                   "kan finde hinanden.",
+    "index_entry_removed": "Indekset skal glemme registreringen, fordi dens sletningsfrist er nået.",
+    "index_lookup": "Koordinatoren spørger, om personen er kendt andetsteds i distriktet (kun hit eller intet hit).",
+    "index_answer": "Svar på kommunens opslag: hit eller intet hit og hvem der kan kontaktes, intet indhold.",
+    "index_hit": "Besked uden indhold: en anden organisation har spurgt til en person, I har en registrering om.",
+}
+HANDOVER_REASONS = ("turned_18", "imminent_risk")
+HANDOVER_LEAD_CHANGE = {"turned_18": "the person turned 18", "imminent_risk": "imminent risk: the police district "
+                                                                             "holds the lead"}
+
+
+def pseudonym(cpr: str, key: bytes) -> str:
+    """The known-elsewhere index's pseudonym of a CPR number: hex HMAC-SHA256 under the district's key."""
+    return hmac.new(key, cpr.encode(), hashlib.sha256).hexdigest()
+
+
+def contact_orgs(holders: list[str], asked_by: str) -> list[str]:
+    """Whom an asker may contact: the other organisations holding the pseudonym, each once, never the asker."""
+    return sorted({org for org in holders if org != asked_by})
+
+
+def municipality_of_org(org: str, served: tuple[str, ...]) -> str | None:
+    """The municipality a message to a municipality's instance is about: its own code, else the first served."""
+    own = org.removeprefix("kommune-")
+    return own if own in served else (served[0] if served else None)
+
+
+def check_forwarded(forwarded_by: str, sender_org: str, municipality_code: str, served: frozenset[str]) -> None:
+    if forwarded_by != sender_org:
+        raise RuleViolation("forwarded_by", "the forwarding organisation is not the sender")
+    if municipality_code not in served:
+        raise RuleViolation("concern.municipality_code", "this instance does not serve that municipality")
+
+
+def check_answer_from(recipient_org: str | None, sender_org: str, status: str) -> None:
+    """An answer comes from the organisation that was asked, once."""
+    if recipient_org != sender_org:
+        raise RuleViolation("request_id", "the request was not sent to this organisation")
+    check_answerable(status)
+
+
+def check_pet_filing(status: str) -> None:
+    if status != "awaiting_filing":
+        raise RuleViolation("report", "this report is not awaiting filing")
+
+
+def check_pet_filing_signoff(status: str, filed_by: str | None, actor: str) -> None:
+    """Filing a report to PET/EAE needs a second person (four-eyes), as the municipality's own report did."""
+    if status != "awaiting_signoff":
+        raise RuleViolation("report", "no filing of this report is awaiting sign-off")
+    if actor == filed_by:
+        raise RuleViolation("report", "a second person must sign off the filing of the report")
+
+
+def check_pet_filed(pet_status: str) -> None:
+    if pet_status != "shared":
+        raise RuleViolation("report_id", "this report was not shared with the police district or is already filed")
+
+
+def check_lookup_answerable(status: str) -> None:
+    if status != "pending":
+        raise RuleViolation("lookup_id", "this lookup has already been answered")
 
 
 def utcnow() -> datetime:

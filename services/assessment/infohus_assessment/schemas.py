@@ -60,6 +60,8 @@ class EnrichmentRequestCreate(PlainText):
     deadline: date
     data_classes: list[DataClassName] = Field(default_factory=_identity_and_process, min_length=1)
     recipient_org: str | None = Field(None, max_length=200)
+    question: str | None = Field(None, max_length=4000, description="what the authority is asked (free text: "
+                                 "narrative data, shared only with it)")
 
 
 class EnrichmentAnswerCreate(PlainText):
@@ -133,6 +135,12 @@ class CaseSummaryPublic(BaseModel):
     next_follow_up: date | None
     overdue: bool
     under_18: bool
+    lead_org: str | None = Field(None, description="a member of a district: the organisation that holds the lead "
+                                                   "when another one does (the police district after a hand-over)")
+    origin: str | None = Field(None, description="forwarded (by another municipality) or handed_over (to the "
+                                                 "police district, on the police's case)")
+    origin_org: str | None = None
+    origin_case_id: str | None = None
 
 
 class CaseListedPublic(CaseSummaryPublic):
@@ -169,10 +177,25 @@ class EnrichmentRequestBase(BaseModel):
     status: str
 
 
+class ExchangeRecordPublic(BaseModel):
+    """A message to or from another organisation of the district, with the decisions at both ends."""
+
+    event_id: str
+    status: str = Field(description="sent: pending|published|denied; received: accepted")
+    share_decision_id: str | None = Field(None, description="the sender's share decision")
+    accept_decision_id: str | None = Field(None, description="the receiver's decision to accept it")
+    policy_version: str | None = None
+    legal_basis: list[str] = Field(default_factory=list)
+
+
 class EnrichmentRequestPublic(EnrichmentRequestBase):
     answer: str | None
     answered_by: str | None
     answered_at: Timestamp | None
+    question: str | None = None
+    recipient_org: str | None = None
+    sent: ExchangeRecordPublic | None = None
+    answer_receipt: ExchangeRecordPublic | None = None
 
 
 class PersonRefPublic(BaseModel):
@@ -183,11 +206,15 @@ class PersonRefPublic(BaseModel):
 
 
 class EnrichmentRequestListedPublic(EnrichmentRequestBase):
-    """A request as an authority sees it: no answer; ``person`` only when identity is shared."""
+    """A request as an authority sees it: no answer; ``person`` only when identity is shared. A request from
+    another organisation of the district (``origin_org``) has no case here."""
 
+    case_id: str | None  # type: ignore[assignment]
     answered_by: str | None
     answered_at: Timestamp | None
     person: PersonRefPublic | None = None
+    origin_org: str | None = None
+    question: str | None = None
 
 
 class DimensionNotePublic(BaseModel):
@@ -222,6 +249,8 @@ class EffortDecisionPublic(BaseModel):
     approved_by: str | None
     decided_by: str
     decided_at: Timestamp
+    pet_filed_at: Timestamp | None = None
+    pet_filed_by_org: str | None = None
 
 
 class DecisionMadePublic(EffortDecisionPublic):
@@ -254,6 +283,8 @@ class CaseDetailPublic(CaseSummaryPublic):
     assessments: list[AssessmentPublic]
     decisions: list[EffortDecisionPublic]
     follow_ups: list[FollowUpPublic]
+    known_elsewhere_notices: list["IndexHitNoticePublic"] = Field(
+        default_factory=list, description="a member of a district: other organisations asked about this person")
 
 
 class CaseEventPublic(BaseModel):
@@ -346,3 +377,47 @@ class DailyJobsPublic(BaseModel):
     handed_over: int
     enrichment_reminders: int
     overdue_follow_ups: int
+
+
+# --- a member of a district (issue 13) ----------------------------------------------------------------------
+
+class PetReportPublic(BaseModel):
+    """A report to PET/EAE that a municipality sent through the police district, as the police sees it."""
+
+    report_id: str
+    origin_org: str
+    origin_report_id: str
+    origin_case_id: str
+    municipality_code: str
+    received_at: Timestamp
+    status: str = Field(description="awaiting_filing|awaiting_signoff|filed")
+    filed_by: str | None
+    signed_off_by: str | None
+    filed_at: Timestamp | None
+    report: dict[str, Any] = Field(description="what the municipality reported: the concern and its assessment")
+    receipt: ExchangeRecordPublic | None = None
+
+
+class KnownElsewherePublic(BaseModel):
+    """A "known elsewhere?" lookup: pending, hit or no_hit, and on a hit the organisations to contact."""
+
+    lookup_id: str
+    case_id: str
+    status: str
+    contact_orgs: list[str]
+    requested_by: str
+    requested_at: Timestamp
+    answered_at: Timestamp | None
+    sent: ExchangeRecordPublic | None = None
+    answer_receipt: ExchangeRecordPublic | None = None
+
+
+class IndexHitNoticePublic(BaseModel):
+    """Without content: which organisation asked about this person, and when."""
+
+    notice_id: str
+    asked_by_org: str
+    asked_at: Timestamp
+
+
+CaseDetailPublic.model_rebuild()

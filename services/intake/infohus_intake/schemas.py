@@ -24,6 +24,20 @@ class ConcernCreate(ConcernContent):
 
 
 class ConcernAccepted(BaseModel):
-    """The answer to a submitted concern (bekymringshenvendelse): its id, also when the request was a replay."""
+    """The answer to a submitted concern (bekymringshenvendelse): its id, also when the request was a replay.
+
+    ``forwarded_to``: the concern was for another municipality of the district and was forwarded to that
+    municipality's infohus (its organisation, e.g. ``kommune-851``); it is not this instance's concern."""
 
     concern_id: UUID
+    forwarded_to: str | None = None
+
+
+class ForwardingPublic(BaseModel):
+    """A concern forwarded to another municipality's infohus: the record, never the concern."""
+
+    forwarding_id: UUID
+    concern_id: UUID
+    to_org: str
+    forwarded_at: datetime
+    outbox_event_id: str

@@ -50,7 +50,29 @@ class IdempotencyKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
-TABLES = (ConcernRecord, IdempotencyKey)
+class ForwardingRecord(SQLModel, table=True):
+    """That a concern for another municipality of the district was forwarded to that municipality's infohus.
+
+    Only the record of the forwarding stays here: no person, no content (the outbox row's body, the concern as
+    it was sent, is dropped by the relay once the message is on its way)."""
+
+    __tablename__ = "concern_forwarding"
+    __data_classes__: ClassVar[dict[str, str]] = {
+        "forwarding_id": "process",
+        "concern_id": "process",
+        "to_org": "process",
+        "forwarded_at": "process",
+        "outbox_event_id": "process",
+    }
+
+    forwarding_id: str = Field(primary_key=True, max_length=36)
+    concern_id: str = Field(max_length=36, index=True)
+    to_org: str = Field(max_length=100, index=True)
+    forwarded_at: datetime = Field(default_factory=lambda: datetime.now(UTC), index=True)
+    outbox_event_id: str = Field(max_length=64)
+
+
+TABLES = (ConcernRecord, IdempotencyKey, ForwardingRecord)
 
 
 class ConcernRepository:
@@ -70,9 +92,7 @@ class ConcernRepository:
             )
         )
         if idempotency_key:
-            self.session.add(
-                IdempotencyKey(key=idempotency_key, fingerprint=fingerprint, concern_id=str(concern.concern_id))
-            )
+            self.add_idempotency_key(idempotency_key, fingerprint, concern.concern_id)
 
     async def by_idempotency_key(self, key: str) -> IdempotencyKey | None:
         return await self.session.get(IdempotencyKey, key)
@@ -80,6 +100,20 @@ class ConcernRepository:
     async def get(self, concern_id: UUID) -> ConcernReceived | None:
         record = await self.session.get(ConcernRecord, str(concern_id))
         return ConcernReceived.model_validate_json(record.content) if record else None
+
+    def add_idempotency_key(self, idempotency_key: str, fingerprint: str, concern_id: UUID) -> None:
+        self.session.add(IdempotencyKey(key=idempotency_key, fingerprint=fingerprint, concern_id=str(concern_id)))
+
+    def add_forwarding(self, record: ForwardingRecord) -> None:
+        self.session.add(record)
+
+    async def forwarding_of(self, concern_id: UUID) -> ForwardingRecord | None:
+        query = select(ForwardingRecord).where(ForwardingRecord.concern_id == str(concern_id))
+        return (await self.session.exec(query)).first()
+
+    async def forwardings(self, limit: int) -> list[ForwardingRecord]:
+        query = select(ForwardingRecord).order_by(col(ForwardingRecord.forwarded_at).desc()).limit(limit)
+        return list((await self.session.exec(query)).all())
 
 
 def erasure_deletes(concern_id: str) -> list:

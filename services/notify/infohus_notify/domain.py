@@ -39,20 +39,50 @@ HONOUR_HOLD_REASON = (
     "(Barnets Lov § 18 stk. 3; LEGAL.md §1 rule 7)"
 )
 
+# The controller's data-protection regime (INFOHUS_REGIME): a municipality (GDPR with databeskyttelsesloven)
+# or a police district (retshåndhævelsesloven).
+GDPR, RHL = "gdpr", "rhl"
 
-def initial_status(request: NotificationRequested) -> tuple[str, str | None]:
+RHL_HOLD_REASON = (
+    "police district (retshåndhævelsesloven): no letter to the data subject without a decision; which sections "
+    "govern informing the data subject, and its exemptions, is unresolved (LEGAL.md §9, Q10; R5, R15; policy "
+    "unresolved.rhl_duty_to_inform): a person sends, defers or exempts the notice and records why"
+)
+
+
+def initial_status(request: NotificationRequested, regime: str = GDPR) -> tuple[str, str | None]:
     """Whether a notice may go out now.
 
     In honour-related conflicts nothing goes to the person's home before the risk assessment
-    (Barnets Lov § 18, stk. 3), so the notice is held for a person to release.
+    (Barnets Lov § 18, stk. 3), so the notice is held for a person to release. A police district (rhl)
+    sends no duty-to-inform letter without a person's decision (the strict choice while the sections of
+    retshåndhævelsesloven that apply are unverified), so every such notice is held too, with both reasons.
     """
-    if request.honour_conflict and request.kind == NotificationKind.DUTY_TO_INFORM:
-        return "held", HONOUR_HOLD_REASON
+    if request.kind != NotificationKind.DUTY_TO_INFORM:
+        return "recorded", None
+    reasons = [reason for held, reason in ((regime == RHL, RHL_HOLD_REASON),
+                                           (request.honour_conflict, HONOUR_HOLD_REASON)) if held]
+    if reasons:
+        return "held", "; ".join(reasons)
     return "recorded", None
 
 
 def review_date(today: date, review_days: int) -> date:
     return today + timedelta(days=review_days)
+
+
+def held_review_on(today: date, regime: str, honour_review_days: int) -> date:
+    """When a notice held at arrival is looked at again: a police district's needs its decision now (the
+    registration coordinators are reminded at once); an honour-related one after the risk assessment period."""
+    return today if regime == RHL else review_date(today, honour_review_days)
+
+
+def letter_template(kind: str, regime: str = GDPR) -> str:
+    """The template of a message kind under the controller's regime: the police district's duty-to-inform
+    letter cites retshåndhævelsesloven, not GDPR art. 14 (``duty_to_inform_rhl``)."""
+    if kind == NotificationKind.DUTY_TO_INFORM and regime == RHL:
+        return f"{kind}_{RHL}"
+    return kind
 
 
 # ---------------------------------------------------------------------------
@@ -269,10 +299,21 @@ def review_reminder_plan(org: str, notification_id: str) -> MessagePlan:
 
 
 def retention_months(retention: dict[str, Any]) -> dict[str, Any]:
-    """How long the letter says the data are kept, from the retention rules in policy data."""
+    """How long the letter says the data are kept, from the retention rules in policy data.
+
+    ``unfounded_months`` and ``effort_months`` are the top-level (municipal) rules; ``by_regime.<regime>`` the
+    same for each regime with rules of its own (``retention.by_regime``), as the schedule applies them.
+    """
     rules = retention.get("rules", {})
-    outcome = retention.get("outcome_rules", {})
-    return {
-        "unfounded_months": rules.get(outcome.get("unfounded", "P1"), {}).get("months"),
-        "effort_months": rules.get(outcome.get("effort", "P2"), {}).get("months"),
-    }
+
+    def months(outcome_rules: dict[str, Any], unfounded: str | None, effort: str | None) -> dict[str, Any]:
+        return {
+            "unfounded_months": rules.get(outcome_rules.get("unfounded", unfounded), {}).get("months"),
+            "effort_months": rules.get(outcome_rules.get("effort", effort), {}).get("months"),
+        }
+
+    top = retention.get("outcome_rules", {})
+    own_rules = {regime: own.get("outcome_rules", top) for regime, own in retention.get("by_regime", {}).items()
+                 if isinstance(own, dict)}
+    # A regime's own outcome rules replace the top-level ones whole, as in the schedule: no fallback to P1/P2.
+    return months(top, "P1", "P2") | {"by_regime": {r: months(o, None, None) for r, o in own_rules.items()}}

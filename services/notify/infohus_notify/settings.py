@@ -3,7 +3,10 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
+from infohus_contracts.base.district import OrgKind
 from infohus_platform.settings import ServiceSettings
+
+NETWORK_ORG_PREFIX = "netvaerk-"
 
 
 class NotifySettings(ServiceSettings):
@@ -65,3 +68,14 @@ class NotifySettings(ServiceSettings):
 
     def digital_post_path(self) -> Path:
         return self.digital_post_dir or (self.infohus_data_dir / "digital-post")
+
+    @property
+    def network_instance(self) -> bool:
+        """Whether this notify is a district network's (Infohus Netværk): the district document's kind of
+        ``INFOHUS_ORG`` when it names it, else the org's name (``netvaerk-<district>``). Such an instance holds
+        no case: it sends the network's summons (and aggregates to partners), nothing else."""
+        district = self.district()
+        kind = district.kind_of(self.infohus_org) if district is not None else None
+        if kind is not None:
+            return kind is OrgKind.NETWORK
+        return self.infohus_org.startswith(NETWORK_ORG_PREFIX)

@@ -5,6 +5,10 @@ module exists so ``make run``, ``make token`` and the tests have real RS256 toke
 
     python -m infohus_tools.devidp token ssp_coordinator      # a token for the demo SSP coordinator
     python -m infohus_tools.devidp users                      # the demo users
+
+One development identity provider per organisation (sign-in across organisations, issue 13): each has its
+own key directory (``org_idp_dir``) and issuer name (``org_issuer``); ``public_jwks`` is its key set as the
+district document carries it inline. Keys are generated on first use.
 """
 
 import base64
@@ -50,6 +54,16 @@ def key_dir(directory: Path | None = None) -> Path:
     return directory or DEFAULT_DIR
 
 
+def org_idp_dir(org: str, base: Path | None = None) -> Path:
+    """The key directory of one organisation's development identity provider (under ``base``)."""
+    return key_dir(base) / org
+
+
+def org_issuer(org: str) -> str:
+    """The issuer name of one organisation's development identity provider."""
+    return f"{ISSUER}/{org}"
+
+
 def ensure_keys(directory: Path | None = None) -> Path:
     """Create the key pair and JWKS once; returns the JWKS file."""
     folder = key_dir(directory)
@@ -70,6 +84,11 @@ def ensure_keys(directory: Path | None = None) -> Path:
     return jwks_path
 
 
+def public_jwks(directory: Path | None = None) -> dict:
+    """The identity provider's public key set (JWKS), to put inline in a district document."""
+    return json.loads(ensure_keys(directory).read_text())
+
+
 def dev_addressing_key(directory: Path | None = None) -> str:
     """A development key for sealing citizens' addresses to notify (production sets INFOHUS_ADDRESSING_KEY)."""
     path = key_dir(directory) / "addressing.key"
@@ -80,13 +99,15 @@ def dev_addressing_key(directory: Path | None = None) -> str:
     return path.read_text().strip()
 
 
-def issue_token(user: str | dict, directory: Path | None = None, ttl_seconds: int = 8 * 3600, **claims) -> str:
-    """Sign a token for a demo user (by name) or for explicit claims."""
+def issue_token(user: str | dict, directory: Path | None = None, ttl_seconds: int = 8 * 3600, *,
+                issuer: str = ISSUER, **claims) -> str:
+    """Sign a token for a demo user (by name) or for explicit claims, with the key in ``directory`` (one
+    per organisation's identity provider) as ``issuer``."""
     ensure_keys(directory)
     base = DEMO_USERS[user] if isinstance(user, str) else user
     now = int(time.time())
     payload = {
-        "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl_seconds, "jti": str(uuid4()),
+        "iss": issuer, "aud": AUDIENCE, "iat": now, "exp": now + ttl_seconds, "jti": str(uuid4()),
         "org": "kommune-820", "municipality_code": "820", "police_district": "nordjylland",
     } | base | claims
     private = (key_dir(directory) / "private.pem").read_bytes()

@@ -64,9 +64,11 @@ def run_env(context) -> None:
 
 
 def platform_tables() -> list[type[SQLModel]]:
-    """The platform's own tables in every service's database: outbox, inbox, processing log, erasure proofs."""
+    """The platform's own tables in every service's database: outbox, inbox, processing log, erasure proofs,
+    exchange receipts."""
     from infohus_platform.audit.erasure import ERASURE_TABLES
     from infohus_platform.audit.processing_log import PROCESSING_LOG_TABLES
+    from infohus_platform.exchange.receipts import EXCHANGE_TABLES
     from infohus_platform.messaging.outbox import MESSAGING_TABLES
 
-    return [*MESSAGING_TABLES, *PROCESSING_LOG_TABLES, *ERASURE_TABLES]
+    return [*MESSAGING_TABLES, *PROCESSING_LOG_TABLES, *ERASURE_TABLES, *EXCHANGE_TABLES]

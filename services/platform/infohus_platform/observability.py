@@ -98,6 +98,11 @@ class Metrics(MetricRegistry):
                                          "Event handling failures that will be retried", ["topic"])
         self.quarantined = self.counter("infohus_quarantined_total", "Inbound events refused by a strict schema",
                                         ["topic"])
+        self.exchange_accepted = self.counter("infohus_exchange_accepted_total",
+                                              "Messages accepted from another organisation", ["sender", "type"])
+        self.exchange_refused = self.counter("infohus_exchange_refused_total",
+                                             "Messages from another organisation refused (never their body)",
+                                             ["sender", "reason"])
 
 
 Headers = list[tuple[bytes, bytes]]

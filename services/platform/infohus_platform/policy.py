@@ -17,6 +17,7 @@ ACCESS = ("infohus/access", "decision")
 SHARE = ("infohus/share", "decision")
 SHARE_PREVIEW = ("infohus/share", "preview")
 RETENTION_SCHEDULE = ("infohus/retention", "schedule")
+EXCHANGE_ACCEPT = ("infohus/exchange", "accept")
 POLICY_DATA = "infohus/config"
 
 __all__ = ["AccessDecision", "PolicyClient", "PolicyUnavailable", "RetentionSchedule", "ShareDecision",
@@ -120,6 +121,20 @@ class PolicyClient:
             legal_basis=sorted(result.get("legal_basis", [])),
             obligations=sorted(result.get("obligations", [])),
             decision_id=answer.get("decision_id"),
+            policy_version=result.get("policy_version"),
+        )
+
+    async def exchange_accept(self, input_data: dict[str, Any]) -> ShareDecision:
+        """``infohus/exchange/accept``: may this organisation accept this message from that one (the receiver's
+        end of a share: trust list, agreement, data classes)."""
+        answer = await self._ask(*EXCHANGE_ACCEPT, input_data)
+        result = answer.get("result")
+        if not isinstance(result, dict):
+            return ShareDecision(allow=False, reasons=["exchange decision undefined: refused"],
+                                 decision_id=answer.get("decision_id"))
+        return ShareDecision(
+            allow=result.get("allow") is True, reasons=sorted(result.get("reasons", [])),
+            legal_basis=sorted(result.get("legal_basis", [])), decision_id=answer.get("decision_id"),
             policy_version=result.get("policy_version"),
         )
 

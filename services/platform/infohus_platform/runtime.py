@@ -2,7 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from faststream.kafka import KafkaBroker
@@ -13,6 +13,9 @@ from infohus_platform.messaging.relay import OutboxRelay
 from infohus_platform.observability import Metrics
 from infohus_platform.policy import PolicyClient
 from infohus_platform.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from infohus_platform.exchange.link import Exchange
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Runtime:
     relay: OutboxRelay
     broker_ready: asyncio.Event
     dead_letters: DeadLetters
+    exchange: "Exchange | None" = None
+    """The district's exchange cluster, when this instance is a member of a district (``exchange``)."""
 
 
 def runtime_of(request: Request) -> Runtime:

@@ -20,13 +20,15 @@ from infohus_platform.audit.api import processing_log_router
 from infohus_platform.audit.processing_log import ensure_head
 from infohus_platform.auth import TokenVerifier
 from infohus_platform.db import Database
+from infohus_platform.exchange.inbound import subscribe_inbound
+from infohus_platform.exchange.link import Exchange
 from infohus_platform.limits import BodyLimit, plain_parameters
 from infohus_platform.messaging.kafka import DeadLetters, make_broker
 from infohus_platform.messaging.relay import OutboxRelay
 from infohus_platform.observability import HttpMiddleware, Metrics, configure_logging
 from infohus_platform.policy import PolicyClient
 from infohus_platform.runtime import Runtime
-from infohus_platform.settings import ServiceSettings, jwks_location
+from infohus_platform.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -62,10 +64,14 @@ def build_app(
         for topic in topics
         if settings.service_name in topic.producers
     }
-    relay = OutboxRelay(settings, db, publishers, policy, metrics, broker_ready)
-    runtime = Runtime(settings, db, broker, policy, metrics, relay, broker_ready, dead_letters)
+    district = settings.district()
+    exchange = Exchange(settings, district) if district and settings.exchange_bootstrap_servers else None
+    relay = OutboxRelay(settings, db, publishers, policy, metrics, broker_ready, exchange)
+    runtime = Runtime(settings, db, broker, policy, metrics, relay, broker_ready, dead_letters, exchange)
     if register_handlers is not None:
         register_handlers(runtime)
+    if exchange is not None:
+        subscribe_inbound(runtime, exchange)
 
     async def connect_broker() -> None:
         # The HTTP side serves (and intake accepts concerns into its outbox) while Kafka is away.
@@ -77,6 +83,16 @@ def build_app(
         broker_ready.set()
         log.info("broker connected")
 
+    async def connect_exchange(exchange: Exchange) -> None:
+        async for attempt in AsyncRetrying(
+            wait=wait_exponential(multiplier=0.5, max=10), retry=retry_if_exception_type(Exception)
+        ):
+            with attempt:
+                await exchange.broker.start()
+        exchange.ready.set()
+        relay.wake()
+        log.info("exchange cluster connected", district=exchange.district.district)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await db.start()
@@ -86,6 +102,7 @@ def build_app(
             await ensure_head(session)
         async with policy:
             connector = asyncio.create_task(connect_broker())
+            exchange_connector = asyncio.create_task(connect_exchange(exchange)) if exchange else None
             relay_task = asyncio.create_task(relay.run())
             jobs = [asyncio.create_task(job(runtime)) for job in background]
             log.info("service started", port=settings.listen_port)
@@ -94,15 +111,21 @@ def build_app(
             finally:
                 relay.stop()
                 connector.cancel()
+                connectors = [connector]
+                if exchange_connector is not None:
+                    exchange_connector.cancel()
+                    connectors.append(exchange_connector)
                 for job in jobs:
                     job.cancel()
-                await asyncio.gather(relay_task, connector, *jobs, return_exceptions=True)
+                await asyncio.gather(relay_task, *connectors, *jobs, return_exceptions=True)
                 await broker.stop()
+                if exchange is not None:
+                    await exchange.broker.stop()
         await db.dispose()
 
     app = FastAPI(title=title, lifespan=lifespan, version="1.0.0", dependencies=[Depends(plain_parameters)])
     app.state.runtime = runtime
-    app.state.token_verifier = TokenVerifier(jwks_location(settings), settings.oidc_issuer, settings.oidc_audience)
+    app.state.token_verifier = TokenVerifier.from_settings(settings)
     app.add_middleware(BodyLimit, limit_for=lambda scope: body_limit(settings, scope), page=problems.too_large_page)
     app.add_middleware(HttpMiddleware, requests=metrics.http_requests, latency=metrics.http_latency,
                        error_page=problems.page(500, "internal error"))
@@ -140,6 +163,9 @@ def _health_router(runtime: Runtime) -> APIRouter:
             "broker": broker_ok,
             "opa": await runtime.policy.healthy(),
         }
+        if runtime.exchange is not None:  # a member of a district also needs its exchange cluster
+            exchange = runtime.exchange
+            checks["exchange"] = exchange.ready.is_set() and await exchange.broker.ping(timeout=2.0)
         ready = all(checks.values())
         body = {"status": "ready" if ready else "not ready", "checks": checks}
         return JSONResponse(body, status_code=200 if ready else 503)

@@ -1,5 +1,6 @@
 """Settings from the environment. One class per service derives from ``ServiceSettings``."""
 
+import functools
 import hashlib
 import json
 import os
@@ -9,7 +10,14 @@ from typing import ClassVar
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infohus_contracts.base.district import District, load_district
+
 from .tenancy import served_municipalities
+
+
+@functools.cache
+def _district(path: Path) -> District:
+    return load_district(path)
 
 
 class ServiceSettings(BaseSettings):
@@ -61,12 +69,51 @@ class ServiceSettings(BaseSettings):
     # most the timeout for a batch to fill.
     consumer_batch_size: int = Field(100, ge=1, le=10_000)
     consumer_batch_timeout_ms: int = Field(100, ge=1, le=10_000)
+    # The district of instances this one belongs to (``infohus_contracts.base.district``): the trust list of
+    # organisations, their keys and identity providers, and the agreements. Unset: a stand-alone instance
+    # that exchanges nothing with other organisations.
+    infohus_district_file: Path | None = None
+    # The district's exchange cluster (a Kafka cluster apart from the instance's own), where this
+    # organisation connects as its own principal (``infohus_org``) and writes only its outbound link topics.
+    exchange_bootstrap_servers: str | None = None
+    # Prefix of the link topics and this organisation's consumer groups on the exchange cluster (the tests use one
+    # per run); apart from KAFKA_TOPIC_PREFIX, which is the instance's own.
+    exchange_topic_prefix: str = ""
+    exchange_security_protocol: str = Field("PLAINTEXT", pattern="^(PLAINTEXT|SASL_PLAINTEXT|SASL_SSL)$")
+    exchange_sasl_mechanism: str = Field("PLAIN", pattern="^(PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)$")
+    exchange_password: str | None = None
+    exchange_credentials_file: Path | None = None  # {"<org>": "<password>", ...}, as infra.sh writes it
+    # This organisation's private signing key (an Ed25519 JWK with its ``kid``), whose public half is in the
+    # district document; every message it sends another organisation is signed with it.
+    exchange_signing_key_file: Path | None = None
+    # The district's key (base64, 32 bytes) for the known-elsewhere index's pseudonyms (a keyed HMAC of the
+    # CPR number): the same for every member, never sent anywhere.
+    district_index_key: str | None = None
 
     @field_validator("infohus_municipalities")
     @classmethod
     def _known_municipalities(cls, value: str, info: ValidationInfo) -> str:
         """Every code must exist; stored as the sorted codes, derived from the org when not given."""
         return ",".join(sorted(served_municipalities(info.data.get("infohus_org", ""), value)))
+
+    def district(self) -> "District | None":
+        """The district document (``INFOHUS_DISTRICT_FILE``), read once; ``None`` for a stand-alone instance."""
+        if self.infohus_district_file is None:
+            return None
+        return _district(self.infohus_district_file.resolve())
+
+    def exchange_credentials(self) -> tuple[str, str]:
+        """This organisation's principal on the exchange cluster (its org id) and its password."""
+        if self.exchange_password:
+            return self.infohus_org, self.exchange_password
+        if self.exchange_credentials_file is None:
+            raise ValueError(f"exchange {self.exchange_security_protocol} needs EXCHANGE_PASSWORD or "
+                             "EXCHANGE_CREDENTIALS_FILE")
+        passwords = json.loads(Path(self.exchange_credentials_file).read_text("utf-8"))
+        if not isinstance(passwords, dict) or not passwords.get(self.infohus_org):
+            raise ValueError(f"no password for the exchange principal {self.infohus_org!r} in "
+                             f"{self.exchange_credentials_file}")
+        return self.infohus_org, str(passwords[self.infohus_org])
 
     @property
     def municipalities(self) -> frozenset[str]:

@@ -4,6 +4,8 @@ says it produces or consumes, and nothing else (the broker denies whatever has n
     python -m infohus_tools.kafka_acls apply [--prefix P] [--partner ID ...]
     python -m infohus_tools.kafka_acls plan  [--prefix P] [--partner ID ...]   # print, no broker
     python -m infohus_tools.kafka_acls revoke --prefix P    # drop a finished test run's grants and topics
+    python -m infohus_tools.kafka_acls exchange-apply  --district-file F [--prefix P]
+    python -m infohus_tools.kafka_acls exchange-revoke --district-file F --prefix P
 
 ``apply`` connects as the super user (``KAFKA_ADMIN_USERNAME``, default ``admin``; its password from
 ``KAFKA_ADMIN_PASSWORD`` or ``KAFKA_CREDENTIALS_FILE``), creates every catalogue topic, its ``.dlq``
@@ -19,6 +21,18 @@ The grants (``User:<service>``, ``User:partner-<id>``; LITERAL topic patterns):
 - notify: WRITE, DESCRIBE on every partner topic ``infohus.partner.<id>.v1``;
 - partner ``<id>``: READ, DESCRIBE on its own topic; READ on groups starting ``<prefix>partner-<id>``.
 
+On the district's exchange cluster (``EXCHANGE_BOOTSTRAP_SERVERS``, a Kafka apart from every instance's own,
+``EXCHANGE_*`` settings like the ``KAFKA_*`` ones) each organisation is its own principal ``User:<org id>``.
+``exchange-apply`` creates one topic per link of the district file (``District.links()``,
+``<prefix>infohus.x.<sender>.<recipient>.v1``) and grants, and nothing else (no wildcard, no CREATE):
+
+- the sender: WRITE, DESCRIBE on the link topic;
+- the recipient: READ, DESCRIBE on it; READ on groups starting ``<prefix><recipient>.`` (PREFIXED), the
+  groups ``<prefix><org>.<service>`` of its receiving services.
+
+Like ``apply`` it makes the organisations' grants under this prefix exactly the planned ones (a link whose
+agreements were removed loses its grants). ``exchange-revoke`` deletes them and the link topics.
+
 The broker needs ``authorizer.class.name`` set (``deploy/local/infra.sh`` does this).
 """
 
@@ -29,13 +43,14 @@ import json
 import re
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infohus_contracts.base.district import ORG_PATTERN, District, link_of, link_topic, load_district
 from infohus_contracts.base.topics import DEAD_LETTER_SUFFIX, PARTNER_TOPIC_PRODUCERS, partner_topic
 from infohus_contracts.case.topics import ALL_TOPICS
 from infohus_platform.settings import ServiceSettings
@@ -83,20 +98,42 @@ class AdminSettings(BaseSettings):
         return [p for p in re.split(r"[,\s]+", self.infohus_kafka_partners) if p]
 
     def client_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"bootstrap.servers": self.kafka_bootstrap_servers,
-                                  "security.protocol": self.kafka_security_protocol}
-        if self.kafka_security_protocol.startswith("SASL"):
-            password = self.kafka_admin_password
-            if not password and self.kafka_credentials_file is not None:
-                password = json.loads(Path(self.kafka_credentials_file).read_text("utf-8")).get(
-                    self.kafka_admin_username)
-            if not password:
-                raise SystemExit(f"no password for the Kafka super user {self.kafka_admin_username!r}: set "
-                                 "KAFKA_ADMIN_PASSWORD or KAFKA_CREDENTIALS_FILE "
-                                 "(eval \"$(deploy/local/infra.sh env)\")")
-            config |= {"sasl.mechanism": self.kafka_sasl_mechanism,
-                       "sasl.username": self.kafka_admin_username, "sasl.password": password}
-        return config
+        return _client_config("KAFKA", self.kafka_bootstrap_servers, self.kafka_security_protocol,
+                              self.kafka_sasl_mechanism, self.kafka_admin_username, self.kafka_admin_password,
+                              self.kafka_credentials_file)
+
+
+class ExchangeAdminSettings(BaseSettings):
+    """The super user's connection to the district's exchange cluster: ``EXCHANGE_*``, named like ``KAFKA_*``."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    exchange_bootstrap_servers: str = "127.0.0.1:9094"
+    exchange_security_protocol: str = "PLAINTEXT"
+    exchange_sasl_mechanism: str = "PLAIN"
+    exchange_admin_username: str = "admin"
+    exchange_admin_password: str | None = None
+    exchange_credentials_file: Path | None = None
+
+    def client_config(self) -> dict[str, Any]:
+        return _client_config("EXCHANGE", self.exchange_bootstrap_servers, self.exchange_security_protocol,
+                              self.exchange_sasl_mechanism, self.exchange_admin_username,
+                              self.exchange_admin_password, self.exchange_credentials_file)
+
+
+def _client_config(cluster: str, bootstrap: str, protocol: str, mechanism: str, username: str,
+                   password: str | None, credentials_file: Path | None) -> dict[str, Any]:
+    """confluent-kafka settings of a super user; ``cluster`` names the variables (``KAFKA``, ``EXCHANGE``)."""
+    config: dict[str, Any] = {"bootstrap.servers": bootstrap, "security.protocol": protocol}
+    if protocol.startswith("SASL"):
+        if not password and credentials_file is not None:
+            password = json.loads(Path(credentials_file).read_text("utf-8")).get(username)
+        if not password:
+            raise SystemExit(f"no password for the super user {username!r} of {cluster}_BOOTSTRAP_SERVERS: set "
+                             f"{cluster}_ADMIN_PASSWORD or {cluster}_CREDENTIALS_FILE "
+                             "(eval \"$(deploy/local/infra.sh env)\")")
+        config |= {"sasl.mechanism": mechanism, "sasl.username": username, "sasl.password": password}
+    return config
 
 
 def group_id(service: str, prefix: str) -> str:
@@ -132,12 +169,17 @@ def topics(prefix: str, partners: Sequence[str]) -> list[str]:
     return names + [partner_topic(p, prefix) for p in partners]
 
 
-def plan(prefix: str, partners: Sequence[str]) -> list[Grant]:
-    grants: set[Grant] = set()
-
+def _allower(grants: set[Grant]) -> Callable[..., None]:
+    """``allow(who, resource_type, name, *operations, pattern=LITERAL)``, adding to ``grants``."""
     def allow(who: str, resource_type: str, name: str, *operations: str, pattern: str = LITERAL) -> None:
         grants.update(Grant(who, resource_type, pattern, name, op) for op in operations)
 
+    return allow
+
+
+def plan(prefix: str, partners: Sequence[str]) -> list[Grant]:
+    grants: set[Grant] = set()
+    allow = _allower(grants)
     for topic in ALL_TOPICS:
         name = topic.qualified(prefix)
         for service in topic.producers:
@@ -153,6 +195,41 @@ def plan(prefix: str, partners: Sequence[str]) -> list[Grant]:
         allow(partner_principal(partner_id), TOPIC, name, READ, DESCRIBE)
         allow(partner_principal(partner_id), GROUP, f"{prefix}partner-{partner_id}", READ, pattern=PREFIXED)
     return sorted(grants)
+
+
+def exchange_topics(district: District, prefix: str) -> list[str]:
+    """The district's link topics on the exchange cluster, one per (sender, recipient) with an agreement."""
+    return [link_topic(sender, recipient, prefix) for sender, recipient in district.links()]
+
+
+def exchange_group_prefix(org: str, prefix: str) -> str:
+    """What the consumer groups of ``org``'s receiving services start with (``<prefix><org>.<service>``)."""
+    return f"{prefix}{org}."
+
+
+def exchange_plan(district: District, prefix: str) -> list[Grant]:
+    """Per link: the sender may write its topic, the recipient read it in its own groups; nothing more."""
+    grants: set[Grant] = set()
+    allow = _allower(grants)
+    for sender, recipient in district.links():
+        name = link_topic(sender, recipient, prefix)
+        allow(principal(sender), TOPIC, name, WRITE, DESCRIBE)
+        allow(principal(recipient), TOPIC, name, READ, DESCRIBE)
+        allow(principal(recipient), GROUP, exchange_group_prefix(recipient, prefix), READ, pattern=PREFIXED)
+    return sorted(grants)
+
+
+def exchange_managed(binding: Grant, prefix: str) -> bool:
+    """Whether ``exchange-apply`` with this prefix owns an exchange ACL: an organisation's grant on a link topic
+    or on an organisation's groups under this prefix."""
+    org = binding.principal.removeprefix("User:")
+    if not (binding.principal.startswith("User:") and re.fullmatch(ORG_PATTERN, org)):
+        return False
+    if binding.resource_type == TOPIC:
+        return link_of(binding.name, prefix) is not None and binding.name.startswith(prefix)
+    if binding.resource_type == GROUP and binding.name.startswith(prefix) and binding.name.endswith("."):
+        return re.fullmatch(ORG_PATTERN, binding.name[len(prefix):-1]) is not None
+    return False
 
 
 def managed(binding: Grant, prefix: str) -> bool:
@@ -249,34 +326,36 @@ def _wait_until_in_force(admin: Any, wanted: set[Grant], gone: set[Grant], timeo
         time.sleep(0.1)
 
 
-def apply(config: dict[str, Any], prefix: str, partners: Sequence[str], *, partitions: int = 3,
-          replication_factor: int = 1, out=sys.stdout) -> dict[str, int]:
+def _delete_acls(admin: Any, bindings: Sequence[Any]) -> None:
     from confluent_kafka.admin import AclBindingFilter
 
-    partners = check_partners(partners)
-    admin = _admin(config)
-    created_topics, existing_topics = create_topics(admin, topics(prefix, partners), partitions, replication_factor)
-    wanted = plan(prefix, partners)
+    if not bindings:
+        return
+    filters = [AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation,
+                                b.permission_type) for b in bindings]
+    for future in admin.delete_acls(filters, request_timeout=TIMEOUT).values():
+        future.result(timeout=TIMEOUT)
+
+
+def _converge(admin: Any, names: Sequence[str], wanted: Sequence[Grant], owned: Callable[[Grant], bool],
+              partitions: int, replication_factor: int, what: str, out) -> dict[str, int]:
+    """Create the topics, then make the ACLs that ``owned`` selects exactly ``wanted``; report on ``out``."""
+    created_topics, existing_topics = create_topics(admin, names, partitions, replication_factor)
     present = existing_grants(admin)
     missing = [g for g in wanted if g not in present]
-    stale = [b for g, b in present.items() if g not in set(wanted) and managed(g, prefix)]
+    stale = [b for g, b in present.items() if g not in set(wanted) and owned(g)]
     if missing:
         for binding, future in admin.create_acls([_binding(g) for g in missing], request_timeout=TIMEOUT).items():
             try:
                 future.result(timeout=TIMEOUT)
             except Exception as exc:
                 raise SystemExit(f"creating ACL {binding} failed: {exc}") from None
-    if stale:
-        filters = [AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation,
-                                    b.permission_type) for b in stale]
-        for future in admin.delete_acls(filters, request_timeout=TIMEOUT).values():
-            future.result(timeout=TIMEOUT)
+    _delete_acls(admin, stale)
     if missing or stale:
         _wait_until_in_force(admin, set(wanted), {_grant(b) for b in stale})
     summary = {"topics_created": created_topics, "topics_existing": existing_topics, "acls_created": len(missing),
                "acls_unchanged": len(wanted) - len(missing), "acls_deleted": len(stale)}
-    print(f"kafka_acls: prefix {prefix!r}, partners {', '.join(partners) or '-'}: "
-          f"topics {created_topics} created, {existing_topics} existing; "
+    print(f"kafka_acls: {what}: topics {created_topics} created, {existing_topics} existing; "
           f"ACLs {len(missing)} created, {len(wanted) - len(missing)} unchanged, {len(stale)} deleted", file=out)
     for grant in missing:
         print(f"  + {grant}", file=out)
@@ -285,20 +364,42 @@ def apply(config: dict[str, Any], prefix: str, partners: Sequence[str], *, parti
     return summary
 
 
+def apply(config: dict[str, Any], prefix: str, partners: Sequence[str], *, partitions: int = 3,
+          replication_factor: int = 1, out=sys.stdout) -> dict[str, int]:
+    partners = check_partners(partners)
+    return _converge(_admin(config), topics(prefix, partners), plan(prefix, partners),
+                     lambda grant: managed(grant, prefix), partitions, replication_factor,
+                     f"prefix {prefix!r}, partners {', '.join(partners) or '-'}", out)
+
+
+def exchange_apply(config: dict[str, Any], district: District, prefix: str, *, partitions: int = 3,
+                   replication_factor: int = 1, out=sys.stdout) -> dict[str, int]:
+    """The district's link topics and the organisations' grants on the exchange cluster (``config``)."""
+    return _converge(_admin(config), exchange_topics(district, prefix), exchange_plan(district, prefix),
+                     lambda grant: exchange_managed(grant, prefix), partitions, replication_factor,
+                     f"exchange, district {district.district} {district.version}, prefix {prefix!r}, "
+                     f"{len(district.links())} links", out)
+
+
 def delete_topics(admin: Any, prefix: str) -> int:
     """Delete the platform's topics under this (non-empty) prefix (``<prefix>infohus.*``, dead letters and
     partner topics included) and its consumer groups. Left behind, every test run's topics made each broker
     start slower."""
     if not prefix:
         raise SystemExit("refusing to delete the topics of the empty prefix (an instance's own)")
-    names = [name for name in admin.list_topics(timeout=TIMEOUT).topics
-             if name.startswith(prefix) and name[len(prefix):].startswith("infohus.")]
+    return _delete_topics_and_groups(
+        admin, lambda name: name.startswith(prefix) and name[len(prefix):].startswith("infohus."),
+        lambda group: group.startswith(prefix) and group[len(prefix):].startswith(("infohus.", "partner-")))
+
+
+def _delete_topics_and_groups(admin: Any, topic: Callable[[str], bool], group: Callable[[str], bool]) -> int:
+    """Delete the broker's topics and consumer groups the predicates select; returns the number of topics."""
+    names = [name for name in admin.list_topics(timeout=TIMEOUT).topics if topic(name)]
     if names:
         for future in admin.delete_topics(names, operation_timeout=TIMEOUT, request_timeout=TIMEOUT).values():
             future.result(timeout=TIMEOUT)
     listed = admin.list_consumer_groups(request_timeout=TIMEOUT).result(timeout=TIMEOUT)
-    groups = [g.group_id for g in listed.valid if g.group_id.startswith(prefix)
-              and g.group_id[len(prefix):].startswith(("infohus.", "partner-"))]
+    groups = [g.group_id for g in listed.valid if group(g.group_id)]
     if groups:  # their committed offsets; a group still in use stays (and says so)
         for group, future in admin.delete_consumer_groups(groups, request_timeout=TIMEOUT).items():
             try:
@@ -311,39 +412,65 @@ def delete_topics(admin: Any, prefix: str) -> int:
 def revoke(config: dict[str, Any], prefix: str, *, out=sys.stdout) -> int:
     """Delete every grant to the platform's principals under this prefix, and its topics (a finished
     test run's)."""
-    from confluent_kafka.admin import AclBindingFilter
-
     admin = _admin(config)
     deleted_topics = delete_topics(admin, prefix)
     stale = [b for g, b in existing_grants(admin).items() if managed(g, prefix)]
-    if stale:
-        filters = [AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host, b.operation,
-                                    b.permission_type) for b in stale]
-        for future in admin.delete_acls(filters, request_timeout=TIMEOUT).values():
-            future.result(timeout=TIMEOUT)
+    _delete_acls(admin, stale)
     print(f"kafka_acls: prefix {prefix!r}: {len(stale)} ACLs and {deleted_topics} topics deleted", file=out)
+    return len(stale)
+
+
+def exchange_revoke(config: dict[str, Any], district: District, prefix: str, *, out=sys.stdout) -> int:
+    """Delete the organisations' grants under this (non-empty) prefix on the exchange cluster, the district's
+    link topics and the recipients' consumer groups (a finished test run's)."""
+    if not prefix:
+        raise SystemExit("refusing to delete the exchange topics of the empty prefix (the district's own); "
+                         "to retire a link, remove its agreements and run exchange-apply")
+    admin = _admin(config)
+    links = set(exchange_topics(district, prefix))
+    groups = tuple(exchange_group_prefix(org, prefix) for org in district.organisations)
+    deleted_topics = _delete_topics_and_groups(admin, links.__contains__, lambda group: group.startswith(groups))
+    stale = [b for g, b in existing_grants(admin).items() if exchange_managed(g, prefix)]
+    _delete_acls(admin, stale)
+    print(f"kafka_acls: exchange, district {district.district}, prefix {prefix!r}: {len(stale)} ACLs and "
+          f"{deleted_topics} topics deleted", file=out)
     return len(stale)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings = AdminSettings()
     parser = argparse.ArgumentParser(prog="python -m infohus_tools.kafka_acls", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("apply", "plan", "revoke"))
+    parser.add_argument("command", choices=("apply", "plan", "revoke", "exchange-apply", "exchange-revoke"))
     parser.add_argument("--prefix", default=settings.kafka_topic_prefix,
                         help="topic and group prefix (default: KAFKA_TOPIC_PREFIX)")
     parser.add_argument("--partner", action="append", dest="partners", metavar="ID",
                         help="a partner with its own topic and principal partner-ID; repeatable "
                              "(default: INFOHUS_KAFKA_PARTNERS, else sbsys)")
-    parser.add_argument("--bootstrap", default=settings.kafka_bootstrap_servers)
+    parser.add_argument("--district-file", type=Path, metavar="F",
+                        help="the district document (exchange-*: its links are the exchange topics)")
+    parser.add_argument("--bootstrap", help="the broker (default: KAFKA_BOOTSTRAP_SERVERS; exchange-*: "
+                                            "EXCHANGE_BOOTSTRAP_SERVERS)")
     parser.add_argument("--partitions", type=int, default=3)
     parser.add_argument("--replication-factor", type=int, default=1)
     args = parser.parse_args(argv)
+    if args.command.startswith("exchange-"):
+        if args.district_file is None:
+            parser.error(f"{args.command} needs --district-file")
+        district = load_district(args.district_file)
+        exchange = ExchangeAdminSettings()
+        config = exchange.client_config() | {"bootstrap.servers": args.bootstrap or exchange.exchange_bootstrap_servers}
+        if args.command == "exchange-revoke":
+            exchange_revoke(config, district, args.prefix)
+        else:
+            exchange_apply(config, district, args.prefix, partitions=args.partitions,
+                           replication_factor=args.replication_factor)
+        return 0
     partners = check_partners(args.partners if args.partners is not None else settings.partners())
     if args.command == "plan":
         for grant in plan(args.prefix, partners):
             print(grant)
         return 0
-    config = settings.client_config() | {"bootstrap.servers": args.bootstrap}
+    config = settings.client_config() | {"bootstrap.servers": args.bootstrap or settings.kafka_bootstrap_servers}
     if args.command == "revoke":
         revoke(config, args.prefix)
         return 0

@@ -11,16 +11,17 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from infohus_platform.devidp import DEMO_USERS, ISSUER, ensure_keys, issue_token
+from infohus_platform.devidp import DEMO_USERS, ensure_keys, issue_token
 
 from .core import problem_page, redirect, render, web_of
 from .oidc import pkce_challenge
+from .settings import WebSettings
 
 router = APIRouter(prefix="/dev-idp", include_in_schema=False)
 
@@ -67,7 +68,8 @@ def _check(request: Request, client_id: str, redirect_uri: str, challenge_method
 async def discovery(request: Request) -> dict:
     base = _base(request)
     return {
-        "issuer": ISSUER, "authorization_endpoint": f"{base}/authorize", "token_endpoint": f"{base}/token",
+        "issuer": web_of(request).settings.oidc_issuer, "authorization_endpoint": f"{base}/authorize",
+        "token_endpoint": f"{base}/token",
         "jwks_uri": f"{base}/jwks.json", "response_types_supported": ["code"],
         "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"],
         "code_challenge_methods_supported": ["S256"], "scopes_supported": ["openid", "profile"],
@@ -130,8 +132,23 @@ async def token(
             or grant.client_id != client_id or grant.redirect_uri != redirect_uri
             or not hmac.compare_digest(pkce_challenge(code_verifier), grant.challenge)):
         return JSONResponse({"error": "invalid_grant"}, status_code=400)
-    keys = web_of(request).settings.infohus_dev_idp_dir
+    settings = web_of(request).settings
+    keys, issuer, claims = settings.infohus_dev_idp_dir, settings.oidc_issuer, _own_org_claims(settings)
     return JSONResponse({
-        "access_token": issue_token(grant.user, keys), "token_type": "Bearer", "expires_in": 8 * 3600,
-        "id_token": issue_token(grant.user, keys, ttl_seconds=ID_TOKEN_SECONDS, aud=client_id, nonce=grant.nonce),
+        "access_token": issue_token(grant.user, keys, issuer=issuer, **claims), "token_type": "Bearer",
+        "expires_in": 8 * 3600,
+        "id_token": issue_token(grant.user, keys, ttl_seconds=ID_TOKEN_SECONDS, issuer=issuer, aud=client_id,
+                                nonce=grant.nonce, **claims),
     }, headers={"Cache-Control": "no-store"})
+
+
+def _own_org_claims(settings: WebSettings) -> dict[str, Any]:
+    """In a district, each organisation's development identity provider signs in its own people only: the demo
+    user becomes a member of this instance's organisation (stand-alone: the demo users as they are)."""
+    if settings.district() is None:
+        return {}
+    org = settings.infohus_org
+    claims = {"org": org}
+    if org.startswith("kommune-"):
+        claims["municipality_code"] = org.removeprefix("kommune-")
+    return claims

@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from . import assessments, cases, daily_jobs, decisions, enrichment, follow_up, initial_assessment, meetings
+from . import (
+    assessments,
+    cases,
+    daily_jobs,
+    decisions,
+    enrichment,
+    follow_up,
+    initial_assessment,
+    known_elsewhere,
+    meetings,
+    pet_reports,
+)
 
 routers: list[APIRouter] = [
     cases.router,
@@ -13,4 +24,6 @@ routers: list[APIRouter] = [
     follow_up.router,
     meetings.router,
     daily_jobs.router,
+    known_elsewhere.router,
+    pet_reports.router,
 ]

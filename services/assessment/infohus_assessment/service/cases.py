@@ -3,6 +3,7 @@ underretning question for under-18s, and closing."""
 
 import json
 from datetime import date
+from typing import Any
 from uuid import UUID, uuid4
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,13 +15,16 @@ from infohus_contracts.case.events import (
     CaseStage,
     ConcernDetails,
     ConcernReceived,
+    LeadRole,
     UnderretningRecorded,
 )
+from infohus_contracts.case.exchange import INDEX_ENTRY_ADDED, ConcernForwarded, IndexEntryAdded
 from infohus_contracts.case.topics import CASE_EVENTS
 from infohus_platform.audit import processing_log
 from infohus_platform.audit.erasure import is_erased
 from infohus_platform.auth import Guard, resource, visible_municipalities
-from infohus_platform.errors import NotFound
+from infohus_platform.errors import NotFound, RuleViolation
+from infohus_platform.exchange.link import ExchangeDelivery
 from infohus_platform.runtime import Runtime
 from infohus_platform.tenancy import require_own_tenant
 
@@ -36,11 +40,13 @@ from ..schemas import (
     EffortDecisionPublic,
     EnrichmentRequestPublic,
     FollowUpPublic,
+    IndexHitNoticePublic,
     UnderretningCreate,
     UnderretningNoticePublic,
 )
-from ..storage import Case, CaseRepository
+from ..storage import Case, CaseRepository, IndexEntry
 from .case_steps import CASE_CLASSES, CaseWork, case_resource, load_case, run_step
+from .federation import index_key, is_police, police_org, receipt_record, send, sent_record
 
 
 def case_summary(case: Case) -> CaseSummaryPublic:
@@ -55,19 +61,23 @@ def _summary_fields(case: Case) -> dict:
         "opened_at": case.opened_at, "next_follow_up": case.next_follow_up,
         "overdue": domain.is_overdue(case.next_follow_up, case.stage, today),
         "under_18": domain.is_minor(case.birth_date, today),
+        "lead_org": case.lead_org, "origin": case.origin, "origin_org": case.origin_org,
+        "origin_case_id": case.origin_case_id,
     }
 
 
 # --- opening ------------------------------------------------------------------------------------
 
-async def open_case(work: CaseWork, concern: ConcernReceived) -> Case | None:
-    """A case for a new concern; ``None`` when the concern already has one."""
+async def open_case(work: CaseWork, concern: ConcernReceived, *, lead: LeadRole | None = None,
+                    origin: dict[str, Any] | None = None) -> Case | None:
+    """A case for a new concern; ``None`` when the concern already has one. ``origin`` (a member of a district):
+    where it came from (``origin``, ``origin_org``, ``origin_case_id``)."""
     if await work.cases.by_concern(str(concern.concern_id)) is not None:
         return None
     opened_at = utcnow()
     details = ConcernDetails.model_validate(concern.model_dump(exclude={"reporter"}))
     event = CaseOpened(
-        case_id=uuid4(), opened_at=opened_at, lead=domain.lead_for(domain.age_at(concern, opened_at)),
+        case_id=uuid4(), opened_at=opened_at, lead=lead or domain.lead_for(domain.age_at(concern, opened_at)),
         reporter_organisation=concern.reporter.organisation if concern.reporter else None, concern=details,
     )
     person = concern.person
@@ -80,27 +90,73 @@ async def open_case(work: CaseWork, concern: ConcernReceived) -> Case | None:
         municipality_code=concern.municipality_code, person_key=settings.person_key(person.cpr),
         birth_date=born, opened_at=opened_at, stage=CaseStage.RECEIVED.value, lead=event.lead.value,
         urgent=concern.flags.imminent_risk, honour_conflict=concern.flags.honour_conflict,
-        concern=details.model_dump_json(),
+        concern=details.model_dump_json(), **(origin or {}),
     )
     work.cases.add(case)
     work.stage(case, event)
+    if person.cpr:
+        await add_index_entry(work, case, person.cpr)
     return case
 
 
-async def open_case_for_concern(runtime: Runtime, session: AsyncSession, concern: ConcernReceived) -> Case | None:
+async def open_case_for_concern(runtime: Runtime, session: AsyncSession, concern: ConcernReceived, *,
+                                lead: LeadRole | None = None, origin: dict[str, Any] | None = None,
+                                actor: str = "service:assessment") -> Case | None:
     """A received concern opens a case, logged as the service's own processing, in the caller's transaction.
 
     A concern of a municipality this instance does not serve raises ``ForeignTenant`` (dead-lettered)."""
     require_own_tenant(runtime.settings, concern.municipality_code)
     if await is_erased(session, str(concern.concern_id)):
         return None  # a replay of an erased concern recreates nothing
-    case = await open_case(CaseWork(runtime, session), concern)
+    case = await open_case(CaseWork(runtime, session), concern, lead=lead, origin=origin)
     if case is not None:
         await processing_log.record(
-            session, actor="service:assessment", action="case.open", subjects=[case.concern_id],
+            session, actor=actor, action="case.open", subjects=[case.concern_id],
             data_classes=CASE_CLASSES, purpose="prevention",
         )
     return case
+
+
+async def open_forwarded_concern(runtime: Runtime, delivery: ExchangeDelivery,
+                                 forwarded: ConcernForwarded) -> Case | None:
+    """A concern another municipality forwarded opens a case here exactly as one of our own intake would (our
+    registry registers it, our notify informs), noting who forwarded it."""
+    concern = forwarded.concern
+    domain.check_forwarded(forwarded.forwarded_by, delivery.sender_org, concern.municipality_code,
+                           runtime.settings.municipalities)
+    case = await open_case_for_concern(
+        runtime, delivery.session, concern, actor=f"org:{delivery.sender_org}",
+        origin={"origin": "forwarded", "origin_org": delivery.sender_org})
+    if case is None:
+        raise RuleViolation("concern.concern_id", "this concern already has a case here, or was erased")
+    delivery.subjects.append(case.concern_id)
+    return case
+
+
+async def add_index_entry(work: CaseWork, case: Case, cpr: str) -> IndexEntry | None:
+    """A member of a district puts each case with a CPR number in the district's known-elsewhere index: the police
+    district keeps the entry itself, a municipality sends it there (pseudonym and organisation only)."""
+    runtime = work.runtime
+    key = index_key(runtime)
+    if key is None:
+        return None
+    org = runtime.settings.infohus_org
+    entry = IndexEntry(entry_id=str(uuid4()), org=org, municipality_code=case.municipality_code,
+                       concern_id=case.concern_id, added_at=utcnow())
+    police = police_org(runtime)
+    if is_police(runtime):
+        entry.pseudonym = domain.pseudonym(cpr, key)  # the index itself
+    elif police is not None:
+        body = IndexEntryAdded(entry_id=UUID(entry.entry_id), pseudonym=domain.pseudonym(cpr, key), org=org,
+                               municipality_code=case.municipality_code)
+        row = send(work.session, runtime, recipient_org=police, message=INDEX_ENTRY_ADDED, body=body,
+                   key=entry.entry_id, municipality_code=case.municipality_code,
+                   necessity=domain.NECESSITY["index_entry"], subject=case.concern_id)
+        entry.exchange_event_id = row.event_id
+    else:
+        return None
+    work.cases.add(entry)
+    return entry
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -145,15 +201,20 @@ async def read_case(runtime: Runtime, guard: Guard, case_id: UUID) -> CaseDetail
         assessments = await repository.assessments_for(case.case_id)
         decisions = await repository.decisions_for(case.case_id)
         follow_ups = await repository.follow_ups_for(case.case_id)
+        notices = await repository.hit_notices_for(case.case_id)
+        enrichment = [EnrichmentRequestPublic.model_validate(r.model_dump() | {
+            "sent": await sent_record(session, r.exchange_event_id),
+            "answer_receipt": await receipt_record(session, r.answer_receipt_id)}) for r in requests]
     return CaseDetailPublic.model_validate(_summary_fields(case) | {
         "concern": case.concern, "approach": case.approach,
         "outcome": case.outcome, "outcome_reason": case.outcome_reason, "forwarded_to": case.forwarded_to,
         "closed_at": case.closed_at, "close_reason": case.close_reason, "follow_up_cadence": case.follow_up_cadence,
         "underretning": underretning_notice(case),
-        "enrichment_requests": [EnrichmentRequestPublic.model_validate(r.model_dump()) for r in requests],
+        "enrichment_requests": enrichment,
         "assessments": [AssessmentPublic.model_validate(a.model_dump()) for a in assessments],
         "decisions": [EffortDecisionPublic.model_validate(d.model_dump()) for d in decisions],
         "follow_ups": [FollowUpPublic.model_validate(f.model_dump()) for f in follow_ups],
+        "known_elsewhere_notices": [IndexHitNoticePublic.model_validate(n.model_dump()) for n in notices],
     })
 
 

@@ -6,6 +6,7 @@ from uuid import UUID, uuid4
 
 from infohus_contracts.case.events import (
     CaseStage,
+    ConcernDetails,
     ConcernLevel,
     DecisionApproved,
     EffortDecided,
@@ -13,9 +14,11 @@ from infohus_contracts.case.events import (
     LeadRole,
     PetReportSignedOff,
 )
+from infohus_contracts.case.exchange import PET_REPORT_SHARED, PetReportFiledNotice, PetReportSent
 from infohus_contracts.case.notifications import NotificationKind
 from infohus_platform.auth import Guard
 from infohus_platform.errors import NotFound, RuleViolation
+from infohus_platform.exchange.link import ExchangeDelivery
 from infohus_platform.runtime import Runtime
 
 from .. import domain
@@ -24,6 +27,7 @@ from ..schemas import CaseSummaryPublic, DecisionCreate, DecisionMadePublic
 from ..storage import Case, CaseRepository, EffortDecision
 from .case_steps import CaseWork, case_resource, load_case, run_step, staff_role
 from .cases import case_summary
+from .federation import police_org, send
 
 
 async def decide(runtime: Runtime, guard: Guard, case_id: UUID, body: DecisionCreate) -> DecisionMadePublic:
@@ -109,8 +113,50 @@ async def sign_off_pet(runtime: Runtime, guard: Guard, case_id: UUID, decision_i
         decision.pet_status, decision.pet_signed_off_by = "signed_off", actor
         session.add(decision)
         work.stage(current, PetReportSignedOff(**work.change(current, actor), decision_id=decision.decision_id))
+        await share_pet_report(work, current, decision)
         await guard.record(session, access, "case.pet.signoff", subjects=[current.concern_id],
                            data_classes=["process"])
         await session.commit()
     runtime.relay.wake()
     return case_summary(current)
+
+
+async def share_pet_report(work: CaseWork, case: Case, decision: EffortDecision) -> bool:
+    """A member of a district: once signed off by a second person here, the report to PET/EAE goes to the local
+    police (``PET_REPORT_SHARED``), which files it; the decision shows ``shared``, later ``filed``."""
+    police = police_org(work.runtime)
+    if police is None:
+        return False
+    latest = await work.cases.latest_assessment(case.case_id)
+    body = PetReportSent(
+        report_id=UUID(decision.decision_id), origin_case_id=UUID(case.case_id), effort_level=decision.effort_level,
+        concern_level=latest.concern_level if latest else None, security_aspect=latest.security_aspect if latest
+        else None, signed_off_at=utcnow(), concern=ConcernDetails.model_validate_json(case.concern))
+    row = send(work.session, work.runtime, recipient_org=police, message=PET_REPORT_SHARED, body=body,
+               key=case.concern_id, municipality_code=case.municipality_code, necessity=domain.NECESSITY["pet_report"],
+               subject=case.concern_id, age=domain.age_on(case.birth_date, date.today()),
+               case_stage=case.stage,
+               flags={"honour_conflict": case.honour_conflict})
+    decision.pet_status, decision.pet_exchange_event_id = "shared", row.event_id
+    work.session.add(decision)
+    return True
+
+
+async def receive_pet_report_filed(runtime: Runtime, delivery: ExchangeDelivery,
+                                   filed: PetReportFiledNotice) -> EffortDecision:
+    """The police district filed the report: the decision shows ``filed``, when and by which organisation."""
+    work = CaseWork(runtime, delivery.session)
+    decision = await work.cases.decision(str(filed.report_id))
+    if decision is None:
+        raise RuleViolation("report_id", "no such report here")
+    domain.check_pet_filed(decision.pet_status)
+    if police_org(runtime) != delivery.sender_org:
+        raise RuleViolation("report_id", "the report was not sent to this organisation")
+    decision.pet_status, decision.pet_filed_at, decision.pet_filed_by_org = (
+        "filed", filed.filed_at, delivery.sender_org)
+    decision.pet_filed_receipt_id = delivery.event_id
+    work.session.add(decision)
+    case = await work.cases.get(decision.case_id)
+    if case is not None:
+        delivery.subjects.append(case.concern_id)
+    return decision

@@ -13,6 +13,7 @@ from ..schemas import CaseSummaryPublic, InitialAssessmentCreate
 from ..storage import Case
 from .case_steps import CaseWork, run_step
 from .cases import case_summary
+from .handover import hand_over_to_police
 
 
 async def make_initial_assessment(runtime: Runtime, guard: Guard, case_id: UUID,
@@ -34,6 +35,11 @@ async def make_initial_assessment(runtime: Runtime, guard: Guard, case_id: UUID,
         work.stage(case, InitialAssessmentMade(**work.change(case, actor), approach=body.approach,
                                                outcome=body.outcome, reason=body.reason,
                                                forwarded_to=case.forwarded_to, stage=stage))
+        if body.outcome is InitialOutcome.IMMINENT_RISK:
+            # A member of a district: the police district takes the lead at once (the share is the initial
+            # assessment's outcome, so it is asked as of that stage, not of the case it closed).
+            hand_over_to_police(work, case, "imminent_risk", case_stage=CaseStage.INITIAL_ASSESSMENT.value,
+                                actor=actor)
 
     case, _ = await run_step(runtime, guard, case_id, "case.initial_assessment", ["process", "narrative"], step)
     return case_summary(case)

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .aggregates import AggregateReport
+from .exchange import ExchangeRefused
 from .summons import MeetingSummonsRequested
 
 DEAD_LETTER_SUFFIX = ".dlq"
@@ -66,7 +67,14 @@ NETWORK_SUMMONS = Topic(
     "dk.infohus.network.summons_requested.v1",
 )
 
-NETWORK_TOPICS: tuple[Topic, ...] = (NETWORK_AGGREGATES, NETWORK_SUMMONS)
+EXCHANGE_REFUSED = Topic(
+    "infohus.exchange.refused.v1", ("assessment", "network"), (), ExchangeRefused,
+    "Messages from another organisation that the receiver refused (bad or no signature, unknown sender, unagreed "
+    "type, invalid body, denied by the receiver's policy): where, who and why, never the body.",
+    "dk.infohus.exchange.refused.v1",
+)
+
+NETWORK_TOPICS: tuple[Topic, ...] = (NETWORK_AGGREGATES, NETWORK_SUMMONS, EXCHANGE_REFUSED)
 """The topics a district network's services may produce or consume."""
 
 

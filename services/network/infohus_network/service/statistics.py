@@ -1,7 +1,9 @@
 """The district's statistics (statistik): the municipalities' own suppressed counts, combined here.
 
 The network never sees a case: what it keeps is each municipality's published aggregate per month
-(an ``AggregateReport`` on its own topic), and only from municipalities of its police district.
+(an ``AggregateReport`` on its own topic, or, in a district of instances, sent by each municipality's and the
+police district's instance over the exchange: ``receive_shared_aggregate``), and only from municipalities of
+its police district.
 """
 
 import structlog
@@ -9,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infohus_contracts.base.aggregates import AggregateReport
 from infohus_contracts.base.municipalities import municipality_name
+from infohus_platform.errors import RuleViolation
 from infohus_platform.runtime import Runtime
 
 from .. import domain, schemas
@@ -29,6 +32,20 @@ async def receive_aggregate(runtime: Runtime, session: AsyncSession, report: Agg
         return False
     await AggregateRepository(session).upsert(report)
     return True
+
+
+async def receive_shared_aggregate(runtime: Runtime, session: AsyncSession, report: AggregateReport,
+                                   sender_org: str) -> bool:
+    """A report another organisation of the district sent over the exchange: kept as ``receive_aggregate``
+    keeps one, if the sender serves the report's municipality (a municipality counts only for itself, the
+    police district for its municipalities). Otherwise the message is wrong and refused (``RuleViolation``:
+    quarantined by the exchange, never stored)."""
+    district = runtime.exchange.district if runtime.exchange is not None else runtime.settings.district()
+    sender = district.organisations.get(sender_org) if district is not None else None
+    if sender is None or report.municipality_code not in sender.municipalities:
+        raise RuleViolation("municipality_code", f"{sender_org} does not serve municipality "
+                                                 f"{report.municipality_code}: it cannot report its counts")
+    return await receive_aggregate(runtime, session, report)
 
 
 async def aggregate_volumes(runtime: Runtime) -> list[schemas.AggregateCountPublic]:

@@ -28,10 +28,11 @@ from ..domain import (
     RETRYING,
     UNADDRESSED,
     deadline_for,
+    held_review_on,
     initial_status,
+    letter_template,
     plan_deliveries,
     priority_of,
-    review_date,
 )
 from ..storage import Delivery, Notification, NotificationRepository
 from .context import Context
@@ -39,10 +40,11 @@ from .partners import queue_partner_events
 from .scope import Scope
 
 
-def template_for(request: NotificationRequested) -> str:
+def template_for(request: NotificationRequested, regime: str = "gdpr") -> str:
+    """The template of a request; the controller's regime picks the police district's own letter."""
     if request.meeting_urgency is not None:
         return f"{request.kind.value}_{request.meeting_urgency.value}"
-    return request.kind.value
+    return letter_template(request.kind.value, regime)
 
 
 def open_citizen_address(ctx: Context, request: NotificationRequested) -> tuple[dict | None, str | None]:
@@ -87,7 +89,8 @@ async def record_request(repo: NotificationRepository, ctx: Context, request: No
     notification_id = str(request.notification_id)
     if await repo.get(notification_id) is not None:
         return False
-    status, reason = initial_status(request)
+    regime = ctx.settings.infohus_regime
+    status, reason = initial_status(request, regime)
     now = utcnow()
     notification = Notification(
         notification_id=notification_id,
@@ -103,7 +106,7 @@ async def record_request(repo: NotificationRepository, ctx: Context, request: No
         sealed_addressing=request.addressing.model_dump(mode="json") if request.addressing else None,
     )
     if status == "held":
-        notification.review_on = review_date(now.date(), ctx.settings.honour_review_days)
+        notification.review_on = held_review_on(now.date(), regime, ctx.settings.honour_review_days)
         notification.decided_by = "notify (automatic)"
         notification.decided_at = now
     repo.add(notification)
@@ -121,7 +124,7 @@ def queue_deliveries(repo: NotificationRepository, ctx: Context, notification: N
     planned = plan_deliveries(request, ctx.staff, address, s.citizen_channels, problem)
     deadline = deadline_for(request, urgent_within=timedelta(minutes=s.urgent_send_within_minutes),
                             regular_notice=timedelta(days=s.regular_summons_notice_days))
-    template = template_for(request)
+    template = template_for(request, s.infohus_regime)
     created = []
     for item in planned:
         delivery = Delivery(

@@ -2,13 +2,15 @@
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from faststream.kafka.publisher.usecase import DefaultPublisher
-from sqlmodel import col, func, select
+from sqlmodel import col, func, not_, select
 
+from infohus_contracts.base.district import link_of
 from infohus_platform.audit import processing_log
 from infohus_platform.db import Database
 from infohus_platform.errors import PolicyUnavailable
@@ -17,6 +19,11 @@ from infohus_platform.policy import PolicyClient, ShareDecision
 from infohus_platform.settings import ServiceSettings
 
 from .outbox import OutboxMessage, utcnow
+
+if TYPE_CHECKING:
+    from infohus_platform.exchange.link import Exchange
+
+EXCHANGE_TOPICS = "infohus.x."
 
 log = structlog.get_logger(__name__)
 
@@ -56,8 +63,10 @@ class OutboxRelay(WakeableLoop):
         policy: PolicyClient,
         metrics: Metrics,
         broker_ready: asyncio.Event,
+        exchange: "Exchange | None" = None,
     ) -> None:
         self.settings = settings
+        self.exchange = exchange
         self.db = db
         self.publishers = publishers
         self.policy = policy
@@ -85,12 +94,11 @@ class OutboxRelay(WakeableLoop):
     async def relay_batch(self, limit: int = 200) -> int:
         """Ask OPA about and publish the oldest pending events; returns how many were handled."""
         async with self.db.session() as session:
-            query = (
-                select(OutboxMessage)
-                .where(OutboxMessage.status == "pending")
-                .order_by(col(OutboxMessage.id))
-                .limit(limit)
-            )
+            query = select(OutboxMessage).where(OutboxMessage.status == "pending")
+            if self.exchange is None or not self.exchange.ready.is_set():
+                # Messages for other organisations wait while the exchange cluster is away; the rest go on.
+                query = query.where(not_(col(OutboxMessage.topic).startswith(EXCHANGE_TOPICS)))
+            query = query.order_by(col(OutboxMessage.id)).limit(limit)
             if self.db.is_postgres:
                 query = query.with_for_update(skip_locked=True)
             rows = (await session.exec(query)).all()
@@ -111,6 +119,10 @@ class OutboxRelay(WakeableLoop):
                         row.deny_reasons = decision.reasons
                         self.metrics.shares.labels(row.topic, "denied").inc()
                         log.warning("share denied by policy", event_id=row.event_id, topic=row.topic)
+                        handled += 1
+                        continue
+                    if link_of(row.topic) is not None:
+                        await self._send_to_organisation(row)
                         handled += 1
                         continue
                     future = await self.publishers[row.topic].publish(
@@ -139,6 +151,19 @@ class OutboxRelay(WakeableLoop):
                 await session.commit()
             return handled
 
+    async def _send_to_organisation(self, row: OutboxMessage) -> None:
+        """Signed, with the sender's decision in its headers, on the link to the recipient; afterwards the row keeps
+        what was sent but not the body (only its digest): the sender keeps the record of the share, not a copy."""
+        assert self.exchange is not None
+        body = row.body.encode()
+        headers = self.exchange.outgoing_headers(row.headers, body, row.decision_id, row.policy_version)
+        await self.exchange.publish(row.topic, row.key, body, headers)
+        row.status = "published"
+        row.published_at = utcnow()
+        row.headers = {**row.headers, **headers, "body_sha256": hashlib.sha256(body).hexdigest()}
+        row.body = ""
+        self.metrics.shares.labels(row.topic, "published").inc()
+
     async def _decide(self, rows: Sequence[OutboxMessage]) -> list[ShareDecision]:
         """OPA's decision on each row's share, each its own question (and decision id), asked side by side; if
         OPA cannot be asked about one, nothing of the batch leaves (``PolicyUnavailable``)."""
@@ -151,12 +176,14 @@ class OutboxRelay(WakeableLoop):
         return list(await asyncio.gather(*(decide(row) for row in rows)))
 
     def _share_input(self, row: OutboxMessage) -> dict[str, Any]:
+        """The share as OPA reads it; a message for another organisation names that organisation and its type."""
         share = dict(row.share)
+        recipient_org = share.pop("recipient_org", None)
         return {
             "stated_basis": self.settings.stated_basis(share.get("data_classes", [])),
-            "action": "publish",
+            "action": "exchange" if recipient_org else "publish",
             "sender": self.settings.sender(),
-            "recipient": {"kind": share.pop("recipient_kind"), "org": self.settings.infohus_org},
+            "recipient": {"kind": share.pop("recipient_kind"), "org": recipient_org or self.settings.infohus_org},
             "acting_role": "system",
             **share,
         }

@@ -31,8 +31,9 @@ log = structlog.get_logger(__name__)
 
 
 async def schedule_for(runtime: Runtime, registration: Registration) -> RetentionSchedule:
-    """The retention schedule's answer for one registration (``REVIEW`` when the policy has none)."""
-    return await runtime.policy.retention_schedule(retention_input(registration))
+    """The retention schedule's answer for one registration (``REVIEW`` when the policy has none), under the
+    regime of the controller that holds it: a police district (rhl) has its own rules."""
+    return await runtime.policy.retention_schedule(retention_input(registration) | {"regime": registration.regime})
 
 
 async def run_retention(runtime: Runtime, today: date) -> RetentionRunPublic:
