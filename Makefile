@@ -84,6 +84,7 @@ test: install lint policy-test browser
 test-slow: install infra-up
 	eval "$$(bash $(INFRA) env)" && $(PY) -m pytest -m slow tests
 	eval "$$(bash $(INFRA) env)" && INFOHUS_PROPERTY_EXAMPLES=100 $(PY) -m pytest tests/integration/test_network_isolation.py
+	eval "$$(bash $(INFRA) env)" && INFOHUS_DISTRICT_PROPERTY_EXAMPLES=40 $(PY) -m pytest tests/integration/test_district.py
 	eval "$$(bash $(INFRA) env)" && INFOHUS_FUZZ_EXAMPLES=50 $(PY) -m pytest tests/integration/test_fuzz.py
 
 docs: install

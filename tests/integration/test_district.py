@@ -212,6 +212,11 @@ def test_known_elsewhere_gives_a_hit_and_a_no_hit_and_tells_both(district: Distr
     alone = open_case(district, K851)
     ssp851 = token(district, K851, "ssp_coordinator")
 
+    with api(district, K851, "assessment") as assessment:  # a coordinator's question, not leadership's
+        refused = assessment.post(f"/api/v1/cases/{asking['case_id']}/known-elsewhere",
+                                  headers=token(district, K851, "leadership"))
+    assert refused.status_code == 403
+
     def lookup(case: dict[str, Any]) -> dict[str, Any]:
         asked = call(district, K851, "POST", f"/api/v1/cases/{case['case_id']}/known-elsewhere", ssp851, expect=202)
 

@@ -68,6 +68,7 @@ expected_roles := {
 	"case.list": case_read_roles,
 	"case.read": case_read_roles,
 	"case.history": case_read_roles,
+	"case.known_elsewhere": {"ssp_coordinator", "police_coordinator"},
 	"case.initial_assessment": case_roles,
 	"case.assess": case_roles,
 	"case.assessment.compare": case_read_roles,

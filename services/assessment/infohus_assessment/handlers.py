@@ -1,7 +1,7 @@
 """Assessment's Kafka handlers: thin; each calls one use case (``service``). A member of a district also receives
 the case's messages from other organisations (``@receive``; a stand-alone instance registers none)."""
 
-from typing import Any
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infohus_contracts.case.events import ConcernReceived
 from infohus_contracts.case.exchange import (
@@ -29,8 +29,7 @@ from infohus_contracts.case.exchange import (
     PetReportSent,
 )
 from infohus_contracts.case.topics import CONCERN_RECEIVED, ERASURE
-from infohus_platform.audit import processing_log
-from infohus_platform.audit.erasure import erase, register_erasure
+from infohus_platform.audit.erasure import register_erasure
 from infohus_platform.exchange.inbound import receive
 from infohus_platform.exchange.link import ExchangeDelivery
 from infohus_platform.messaging.consumer import Delivery, consumer
@@ -46,27 +45,18 @@ from .storage import erasure_deletes
 
 
 def register_handlers(runtime: Runtime) -> None:
-    if runtime.exchange is None:
-        register_erasure(runtime, ERASURE, erasure_deletes)
-    else:
-        register_district_erasure(runtime)
+    forget = None
+    if runtime.exchange is not None:
         register_exchange_handlers(runtime)
+
+        async def forget(session: AsyncSession, concern_id: str) -> None:
+            await known_elsewhere.remove_index_entries(session, runtime, concern_id)
+
+    register_erasure(runtime, ERASURE, erasure_deletes, also=forget)
 
     @consumer(runtime, CONCERN_RECEIVED)
     async def on_concern_received(concern: ConcernReceived, delivery: Delivery) -> None:
         await open_case_for_concern(runtime, delivery.session, concern)
-
-
-def register_district_erasure(runtime: Runtime) -> None:
-    """The platform's erasure (``register_erasure``), and the index told to forget the concern's entries."""
-
-    @consumer(runtime, ERASURE)
-    async def on_person_erased(event: Any, delivery: Delivery) -> None:
-        concern_id = str(event.concern_id)
-        await known_elsewhere.remove_index_entries(delivery.session, runtime, concern_id)
-        await erase(delivery.session, "assessment", concern_id, event.rule, erasure_deletes(concern_id))
-        await processing_log.record(delivery.session, actor="service:assessment", action=f"erasure:{event.rule}",
-                                    subjects=[concern_id], data_classes=["process"], purpose="prevention")
 
 
 def register_exchange_handlers(runtime: Runtime) -> None:

@@ -41,7 +41,7 @@ NOT_A_MEMBER = "denne instans er ikke med i et distrikt med et kendt-andetsteds-
 async def ask_known_elsewhere(runtime: Runtime, guard: Guard, case_id: UUID) -> KnownElsewherePublic:
     """Asked with the pseudonym only; the police district answers at once for itself, a municipality asks it."""
     case = await load_case(runtime, case_id)
-    access = await guard.require("case.read", case_resource(case), log_now=False)
+    access = await guard.require("case.known_elsewhere", case_resource(case), log_now=False)
     key = index_key(runtime)
     police = police_org(runtime)
     if key is None or (police is None and not is_police(runtime)):
@@ -79,7 +79,7 @@ async def read_lookup(runtime: Runtime, guard: Guard, lookup_id: UUID) -> KnownE
     if lookup is None:
         raise NotFound("lookup", detail="no such lookup")
     case = await load_case(runtime, lookup.case_id)
-    await guard.require_found("case.read", case_resource(case), subject_ref=case.concern_id,
+    await guard.require_found("case.known_elsewhere", case_resource(case), subject_ref=case.concern_id,
                               data_classes=["process"], not_found=NotFound("lookup", detail="no such lookup"))
     return await _public(runtime, lookup)
 

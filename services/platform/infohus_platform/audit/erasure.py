@@ -8,7 +8,7 @@ already processed, and a service refuses to recreate anything for an erased conc
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -71,13 +71,17 @@ async def erase(session: AsyncSession, service: str, concern_id: str, rule: str,
     return deleted
 
 
-def register_erasure(runtime: Runtime, topic: Topic, deletes: Callable[[str], list[Delete]]) -> None:
-    """Every service holding personal data subscribes to the tombstones (``topic``) the same way."""
+def register_erasure(runtime: Runtime, topic: Topic, deletes: Callable[[str], list[Delete]],
+                     also: Callable[[AsyncSession, str], Awaitable[Any]] | None = None) -> None:
+    """Every service holding personal data subscribes to the tombstones (``topic``) the same way; ``also`` is what
+    else the service does in the same transaction (assessment tells the district's index to forget the concern)."""
     service = runtime.settings.service_name
 
     @consumer(runtime, topic)
     async def on_person_erased(event: Any, delivery: Delivery) -> None:
         concern_id = str(event.concern_id)
+        if also is not None:
+            await also(delivery.session, concern_id)
         rows = await erase(delivery.session, service, concern_id, event.rule, deletes(concern_id))
         await processing_log.record(delivery.session, actor=f"service:{service}", action=f"erasure:{event.rule}",
                                     subjects=[concern_id], data_classes=["process"], purpose="prevention")
