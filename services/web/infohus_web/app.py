@@ -23,7 +23,7 @@ from .client import SignedOut
 from .core import FormExpired, LoginRequired, add_page_middleware, make_web, problem_page, redirect, session_of, web_of
 from .pages import cases, compliance, home, intake, meetings, registrations, requests, statistics
 from .sessions import COOKIE
-from .settings import SERVICE_NAMES, WebSettings
+from .settings import WebSettings
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
@@ -53,8 +53,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        answers = await asyncio.gather(*[web.services.healthy(name) for name in SERVICE_NAMES])
-        checks = dict(zip(SERVICE_NAMES, answers, strict=True))
+        names = settings.instance_services
+        answers = await asyncio.gather(*[web.services.healthy(name) for name in names])
+        checks = dict(zip(names, answers, strict=True))
         ready = all(checks.values())
         return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
                             status_code=200 if ready else 503)

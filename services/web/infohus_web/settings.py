@@ -44,6 +44,16 @@ class WebSettings(ServiceSettings):
     # Only behind a proxy that sets it: the header naming the client's address (e.g. X-Forwarded-For).
     trusted_proxy_header: str | None = None
 
+    @property
+    def instance_services(self) -> tuple[str, ...]:
+        """The services of this instance: a municipality's or the police district's in a district has no network
+        service (the district network is an instance of its own)."""
+        district = self.district()
+        kind = district.kind_of(self.infohus_org) if district is not None else None
+        if kind is not None and kind.value != "network":
+            return tuple(name for name in SERVICE_NAMES if name != "network")
+        return SERVICE_NAMES
+
     def service_url(self, name: str) -> str:
         return getattr(self, f"infohus_{name}_url")
 

@@ -15,7 +15,6 @@ from .. import labels
 from ..client import ApiResult
 from ..core import checked_form, render, require_session, web_of
 from ..labels import actor_name
-from ..settings import SERVICE_NAMES
 
 router = APIRouter()
 
@@ -94,18 +93,18 @@ async def processing_log(request: Request) -> Response:
     values = {"subject_ref": subject}
     if message := _concern_id_problem(subject):
         return _compliance(request, values, log=None, preview=None, status=422, errors={"subject_ref": message})
-    services = web_of(request).services
+    services, names = web_of(request).services, web_of(request).settings.instance_services
     params = {"subject_ref": subject}
     results: list[ApiResult] = await asyncio.gather(*[
-        services.call(name, "GET", "/api/v1/processing-log", session.token, params=params) for name in SERVICE_NAMES])
-    return _compliance(request, values, log=_merged_log(results), preview=None)
+        services.call(name, "GET", "/api/v1/processing-log", session.token, params=params) for name in names])
+    return _compliance(request, values, log=_merged_log(names, results), preview=None)
 
 
-def _merged_log(results: list[ApiResult]) -> dict[str, Any]:
+def _merged_log(names: tuple[str, ...], results: list[ApiResult]) -> dict[str, Any]:
     """The five services' processing logs as one, newest first; a service that did not answer is a note."""
     entries: list[dict] = []
     notes: list[tuple[str, str | None, list[str] | None]] = []  # (service, problem, the policy's reasons)
-    for name, result in zip(SERVICE_NAMES, results, strict=True):
+    for name, result in zip(names, results, strict=True):
         service = labels.label(labels.SERVICES, name)
         if result.ok:
             rows = result.body.get("entries", []) if isinstance(result.body, dict) else result.body or []
