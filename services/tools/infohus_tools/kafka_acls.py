@@ -114,6 +114,7 @@ class ExchangeAdminSettings(BaseSettings):
     exchange_admin_username: str = "admin"
     exchange_admin_password: str | None = None
     exchange_credentials_file: Path | None = None
+    exchange_topic_prefix: str = ""
 
     def client_config(self) -> dict[str, Any]:
         return _client_config("EXCHANGE", self.exchange_bootstrap_servers, self.exchange_security_protocol,
@@ -441,8 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = AdminSettings()
     parser = argparse.ArgumentParser(prog="python -m infohus_tools.kafka_acls", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("apply", "plan", "revoke", "exchange-apply", "exchange-revoke"))
-    parser.add_argument("--prefix", default=settings.kafka_topic_prefix,
-                        help="topic and group prefix (default: KAFKA_TOPIC_PREFIX)")
+    parser.add_argument("--prefix", default=None,
+                        help="topic and group prefix (default: KAFKA_TOPIC_PREFIX; exchange-*: EXCHANGE_TOPIC_PREFIX)")
     parser.add_argument("--partner", action="append", dest="partners", metavar="ID",
                         help="a partner with its own topic and principal partner-ID; repeatable "
                              "(default: INFOHUS_KAFKA_PARTNERS, else sbsys)")
@@ -458,6 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"{args.command} needs --district-file")
         district = load_district(args.district_file)
         exchange = ExchangeAdminSettings()
+        if args.prefix is None:
+            args.prefix = exchange.exchange_topic_prefix
         config = exchange.client_config() | {"bootstrap.servers": args.bootstrap or exchange.exchange_bootstrap_servers}
         if args.command == "exchange-revoke":
             exchange_revoke(config, district, args.prefix)
@@ -465,6 +468,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             exchange_apply(config, district, args.prefix, partitions=args.partitions,
                            replication_factor=args.replication_factor)
         return 0
+    if args.prefix is None:
+        args.prefix = settings.kafka_topic_prefix
     partners = check_partners(args.partners if args.partners is not None else settings.partners())
     if args.command == "plan":
         for grant in plan(args.prefix, partners):
