@@ -138,6 +138,17 @@ def policy_server(infra_env: dict[str, str], run_id: str) -> Iterator[PolicyServ
 
 
 @pytest.fixture(scope="session")
+def district_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A development district (nordjylland: municipality instances 820 and 851, the police district, the network):
+    its document, each organisation's keys and OPA data (``infohus_tools.district``)."""
+    from infohus_tools.district import init
+
+    folder = tmp_path_factory.mktemp("district")
+    init(folder, "nordjylland", ["820", "851"], "t")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def run_id() -> str:
     return f"t{uuid.uuid4().hex[:8]}"
 

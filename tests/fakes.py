@@ -8,7 +8,8 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
 
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,6 +26,8 @@ from infohus_platform.observability import Metrics
 from infohus_platform.policy import AccessDecision, RetentionSchedule, ShareDecision, SharePreview
 from infohus_platform.runtime import Runtime
 from infohus_platform.settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
 def every_field_shared(input_data: dict[str, Any]) -> SharePreview:
@@ -155,6 +158,24 @@ async def service_runtime(settings: ServiceSettings, tables: Sequence[type[SQLMo
     relay: Any = RelaySpy()
     yield Runtime(settings, db, broker, fake_policy, metrics, relay, asyncio.Event(), dead_letters)
     await db.dispose()
+
+
+def district_settings(settings_class: type[S], data_dir: Path, district_dir: Path, org: str, **overrides: Any) -> S:
+    """A service's settings as ``org``, a member of the development district in ``district_dir``."""
+    return settings_class(infohus_data_dir=data_dir, infohus_org=org,
+                          infohus_district_file=district_dir / "district.json",
+                          exchange_bootstrap_servers="127.0.0.1:1",
+                          exchange_signing_key_file=district_dir / org / "signing-key.json", **overrides)
+
+
+def join_district(runtime: Runtime) -> Runtime:
+    """The runtime with its organisation's exchange link, as ``build_app`` makes it (its broker is never started)."""
+    from infohus_platform.exchange.link import Exchange
+
+    district = runtime.settings.district()
+    assert district is not None
+    runtime.exchange = Exchange(runtime.settings, district)
+    return runtime
 
 
 def staff(runtime: Runtime, *roles: str, user: str | None = None, municipality: str = "820",

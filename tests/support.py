@@ -95,8 +95,9 @@ def _sasl_auth(cluster: str, principal: str) -> dict[str, Any]:
 
 
 async def produce(bootstrap: str, topic: str, value: bytes, headers: dict[str, str] | None = None,
-                  key: bytes | None = None) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **kafka_auth())
+                  key: bytes | None = None, auth: dict[str, Any] | None = None) -> None:
+    """Send one record, as the super user unless ``auth`` says otherwise (``exchange_auth`` for the exchange)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **(kafka_auth() if auth is None else auth))
     await producer.start()
     try:
         await producer.send_and_wait(
@@ -107,20 +108,27 @@ async def produce(bootstrap: str, topic: str, value: bytes, headers: dict[str, s
 
 
 async def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 30.0) -> list[Any]:
-    """Read a topic from the beginning until ``expect`` records arrived or time ran out."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=None, **kafka_auth())
-    await consumer.start()
+    """Read a topic from the beginning as the super user until ``expect`` records arrived or time ran out."""
+    records, _ = await read_as(bootstrap, topic, kafka_auth(), expect=expect, timeout=timeout)
+    return records
+
+
+async def read_as(bootstrap: str, topic: str, auth: dict[str, Any], *, group_id: str | None = None, expect: int = 1,
+                  timeout: float = 20.0) -> tuple[list[Any], set[Any]]:
+    """Read ``topic`` from the beginning with ``auth`` (a principal's options) until ``expect`` records came or time
+    ran out; returns them and the partitions assigned. A refusal of the broker is raised."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group_id, auto_offset_reset="earliest",
+                                enable_auto_commit=False, **auth)
     records: list[Any] = []
     try:
+        await consumer.start()
         deadline = time.monotonic() + timeout
         while len(records) < expect and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
-            for partition_records in batch.values():
-                records.extend(partition_records)
+            records += [record for partition in batch.values() for record in partition]
+        return records, consumer.assignment()
     finally:
         await consumer.stop()
-    return records
 
 
 def headers_of(record: Any) -> dict[str, str]:

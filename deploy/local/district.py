@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stack import ROOT, ServiceStack
+from stack import ROOT, ServiceStack, stop_on_signals
 
 KIND_SERVICES = {
     "municipality": ("web", "intake", "assessment", "registry", "notify"),
@@ -171,28 +170,22 @@ class DistrictStack:
 
     def provision_topics(self) -> None:
         """Each instance's own topics and ACLs on the instance cluster, and the district's links on the exchange."""
-        python = sys.executable
-        env = dict(os.environ) | self.base_env
-        if env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT") != "PLAINTEXT":
-            for org in self.instances:
-                subprocess.run([python, "-m", "infohus_tools.kafka_acls", "apply", "--prefix",
-                                self.internal_prefix(org)], check=True, env=env, stdout=subprocess.DEVNULL)
-        if env.get("EXCHANGE_SECURITY_PROTOCOL", "PLAINTEXT") != "PLAINTEXT":
-            subprocess.run([python, "-m", "infohus_tools.kafka_acls", "exchange-apply", "--district-file",
-                            str(self.root / "district.json"), "--prefix", self.prefix],
-                           check=True, env=env, stdout=subprocess.DEVNULL)
+        self._acls("apply", "exchange-apply", check=True)
 
     def revoke_topics(self) -> None:
-        python = sys.executable
+        self._acls("revoke", "exchange-revoke", check=False)
+
+    def _acls(self, internal: str, exchange: str, *, check: bool) -> None:
+        """``kafka_acls`` for every instance's prefix and for the district's links, where a broker authorizes."""
         env = dict(os.environ) | self.base_env
+        runs = []
         if env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT") != "PLAINTEXT":
-            for org in self.instances:
-                subprocess.run([python, "-m", "infohus_tools.kafka_acls", "revoke", "--prefix",
-                                self.internal_prefix(org)], env=env, stdout=subprocess.DEVNULL)
+            runs += [[internal, "--prefix", self.internal_prefix(org)] for org in self.instances]
         if env.get("EXCHANGE_SECURITY_PROTOCOL", "PLAINTEXT") != "PLAINTEXT":
-            subprocess.run([python, "-m", "infohus_tools.kafka_acls", "exchange-revoke", "--district-file",
-                            str(self.root / "district.json"), "--prefix", self.prefix],
-                           env=env, stdout=subprocess.DEVNULL)
+            runs.append([exchange, "--district-file", str(self.root / "district.json"), "--prefix", self.prefix])
+        for arguments in runs:
+            subprocess.run([sys.executable, "-m", "infohus_tools.kafka_acls", *arguments], check=check, env=env,
+                           stdout=subprocess.DEVNULL)
 
     def start(self, timeout: float = 180.0) -> None:
         try:
@@ -231,14 +224,7 @@ def main() -> int:
     district = DistrictStack(dict(os.environ), args.data_dir, port_base=args.port_base,
                              municipalities=tuple(c.strip() for c in args.municipalities.split(",") if c.strip()),
                              database_url=os.environ.get("INFOHUS_DISTRICT_DATABASE_URL"))
-    stopping = False
-
-    def request_stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    stopping = stop_on_signals()
     print(f"District {district.district}: {', '.join(district.instances)} ...", flush=True)
     try:
         district.provision_topics()
@@ -253,7 +239,7 @@ def main() -> int:
             print(f"    {name:<11} {service.url}")
     print(f"\nTrust list {district.root / 'district.json'}; logs under {district.root}/<org>/log. Ctrl-C stops.",
           flush=True)
-    while not stopping:
+    while not stopping.is_set():
         for name in district.restart_dead():
             print(f"{name} exited unexpectedly and was started again", file=sys.stderr, flush=True)
         time.sleep(0.5)

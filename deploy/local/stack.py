@@ -175,6 +175,14 @@ class ServiceStack:
             service.stop()
 
 
+def stop_on_signals() -> threading.Event:
+    """Set by Ctrl-C or SIGTERM: the runners' loops end when it is, then stop what they started."""
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    return stopping
+
+
 def port_taken(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -194,14 +202,7 @@ def main() -> int:
         env["INFOHUS_ADDRESSING_KEY"] = dev_addressing_key(Path(env.get("INFOHUS_DEV_IDP_DIR", "var/dev-idp")))
     stack = ServiceStack(env)
     print("Starting the web interface, intake, assessment, registry, network and notify ...", flush=True)
-    stopping = False
-
-    def request_stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    stopping = stop_on_signals()
     try:
         stack.start(args.timeout)
         print("\nAll services are ready:", flush=True)
@@ -210,7 +211,7 @@ def main() -> int:
             print(f"  {name:<11} {service.url}   ({docs}ready {service.url}/readyz)")
         print(f"\nOpen the web interface at {stack['web'].url}/log-ind", flush=True)
         print(f"Logs in {stack.log_dir}. Press Ctrl-C to stop.", flush=True)
-        while not stopping:
+        while not stopping.is_set():
             for name in stack.restart_dead():
                 print(f"{name} exited unexpectedly and was started again; see {stack[name].log_path}",
                       file=sys.stderr, flush=True)

@@ -15,7 +15,7 @@ from aiokafka import ConsumerRecord
 from assessment_fakes import logged, received, rows, staff, staged
 from faststream.kafka import TestKafkaBroker
 
-from fakes import FakePolicy, service_runtime
+from fakes import FakePolicy, district_settings, join_district, service_runtime
 from infohus_assessment import domain
 from infohus_assessment.handlers import register_handlers
 from infohus_assessment.schemas import (
@@ -52,22 +52,14 @@ from infohus_contracts.case.topics import ERASURE
 from infohus_platform.auth import Guard, Principal
 from infohus_platform.errors import NotFound, RuleViolation
 from infohus_platform.exchange.inbound import ExchangeInbound
-from infohus_platform.exchange.link import Exchange
 from infohus_platform.exchange.outbound import stage_exchange
 from infohus_platform.exchange.receipts import ExchangeReceipt
 from infohus_platform.messaging.outbox import OutboxMessage, Share
 from infohus_platform.runtime import Runtime
-from infohus_tools.district import STANDARD_AGREEMENTS, init
+from infohus_tools.district import STANDARD_AGREEMENTS
 
 POLICE, K820, K851 = "politi-nordjylland", "kommune-820", "kommune-851"
 DIMENSION = "convictions_rhetoric"
-
-
-@pytest.fixture(scope="module")
-def district_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("district")
-    init(folder, "nordjylland", ["820", "851"], "t")
-    return folder
 
 
 Member = Callable[[str], Any]
@@ -79,18 +71,13 @@ async def member(district_dir: Path, tmp_path: Path) -> AsyncIterator[Member]:
     made: list[AsyncIterator[Runtime]] = []
 
     async def make(org: str) -> Runtime:
-        settings = AssessmentSettings(
-            infohus_data_dir=tmp_path / org, infohus_org=org, infohus_regime="rhl" if org == POLICE else "gdpr",
-            infohus_district_file=district_dir / "district.json", exchange_bootstrap_servers="127.0.0.1:1",
-            exchange_signing_key_file=district_dir / org / "signing-key.json",
-            district_index_key=(district_dir / "index-key").read_text().strip())
+        settings = district_settings(AssessmentSettings, tmp_path / org, district_dir, org,
+                                     infohus_regime="rhl" if org == POLICE else "gdpr",
+                                     district_index_key=(district_dir / "index-key").read_text().strip())
         (tmp_path / org).mkdir(exist_ok=True)
         runtimes = service_runtime(settings, TABLES, policy=FakePolicy(only=("access", "share", "exchange_accept")))
         made.append(runtimes)
-        runtime = await runtimes.__anext__()
-        district = settings.district()
-        assert district is not None
-        runtime.exchange = Exchange(settings, district)
+        runtime = join_district(await runtimes.__anext__())
         register_handlers(runtime)
         return runtime
 

@@ -23,11 +23,6 @@ from infohus_platform.runtime import Runtime
 from infohus_platform.tenancy import ForeignTenant
 
 
-@pytest.fixture(scope="module")
-def district_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("district")
-
-
 @pytest.fixture
 async def runtime(tmp_path: Path, district_dir: Path) -> AsyncIterator[Runtime]:
     async for value in member_runtime(tmp_path, district_dir):

@@ -23,7 +23,7 @@ from district import DistrictStack
 import samples
 from infohus_platform.devidp import issue_token, org_issuer
 from infohus_platform.exchange.signing import Signer
-from support import eventually, exchange_auth, json_if_ok, kafka_auth
+from support import eventually, exchange_auth, json_if_ok, produce, read_topic
 
 K820, K851, POLICE, NETWORK = "kommune-820", "kommune-851", "politi-nordjylland", "netvaerk-nordjylland"
 
@@ -70,6 +70,17 @@ def query(district: DistrictStack, org: str, service: str, sql: str, *args: Any)
 def submit(district: DistrictStack, org: str, body: dict[str, Any]) -> httpx.Response:
     with api(district, org, "intake") as intake:
         return intake.post("/api/v1/concerns", json=body, headers=token(district, org, "ssp_coordinator"))
+
+
+def registered(district: DistrictStack, org: str, concern_id: str) -> Any:
+    """The registration of ``concern_id`` in ``org``'s registry, once it is there."""
+    officer = token(district, org, "registration_coordinator")
+
+    def found() -> Any:
+        with api(district, org, "registry") as registry:
+            return json_if_ok(registry.get(f"/api/v1/registrations/{concern_id}", headers=officer))
+
+    return eventually(found, timeout=120)
 
 
 def receipts(district: DistrictStack, org: str, service: str, sender: str) -> list[asyncpg.Record]:
@@ -267,44 +278,13 @@ def test_a_concern_for_another_municipality_is_forwarded_there(district: Distric
     response = submit(district, K820, body)
     assert response.status_code == 202, response.text
     concern_id = response.json()["concern_id"]
-    officer = token(district, K851, "registration_coordinator")
-
-    def registered() -> Any:
-        with api(district, K851, "registry") as registry:
-            return json_if_ok(registry.get(f"/api/v1/registrations/{concern_id}", headers=officer))
-
-    assert eventually(registered, timeout=120)
+    assert registered(district, K851, concern_id)
     # The sender keeps only the forwarding record: no case, no registration, no body in its outbox.
     assert not query(district, K820, "assessment", "SELECT 1 FROM case_file WHERE concern_id = $1",
                      concern_id)
     assert not query(district, K820, "intake", "SELECT 1 FROM outbox_message WHERE body LIKE $1",
                      f"%{body['person']['name']}%")
     assert receipts(district, K851, "assessment", K820)
-
-
-async def _produce(topic: str, value: bytes, headers: dict[str, str]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=os.environ["EXCHANGE_BOOTSTRAP_SERVERS"], **exchange_auth("admin"))
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, value, headers=[(k, v.encode()) for k, v in headers.items()])
-    finally:
-        await producer.stop()
-
-
-async def _read(topic: str, expect: int, timeout: float = 60.0) -> list[Any]:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=os.environ["KAFKA_BOOTSTRAP_SERVERS"],
-                                auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
-                                **kafka_auth())
-    await consumer.start()
-    found: list[Any] = []
-    try:
-        deadline = time.monotonic() + timeout
-        while len(found) < expect and time.monotonic() < deadline:
-            for batch in (await consumer.getmany(timeout_ms=500)).values():
-                found.extend(batch)
-    finally:
-        await consumer.stop()
-    return found
 
 
 def test_forged_unsigned_and_unagreed_messages_are_refused_without_their_body(district: DistrictStack) -> None:
@@ -328,9 +308,10 @@ def test_forged_unsigned_and_unagreed_messages_are_refused_without_their_body(di
             "signature": headers("dk.infohus.x.aggregate_report.v1", K851),  # 851's key posing as 820
             "unagreed": headers("dk.infohus.x.concern_forwarded.v1", K820)}  # signed, but not agreed to the network
     for message in sent.values():
-        asyncio.run(_produce(topic, body, message))
+        asyncio.run(produce(os.environ["EXCHANGE_BOOTSTRAP_SERVERS"], topic, body, message,
+                            auth=exchange_auth("admin")))
     refused_topic = f"{district.internal_prefix(NETWORK)}infohus.exchange.refused.v1"
-    records = asyncio.run(_read(refused_topic, expect=3))
+    records = asyncio.run(read_topic(os.environ["KAFKA_BOOTSTRAP_SERVERS"], refused_topic, expect=3, timeout=60))
     ours = {json.loads(r.value)["event_id"]: json.loads(r.value) for r in records}
     for code, message in sent.items():
         assert ours[message["ce_id"]]["reason_code"] == code
@@ -442,13 +423,7 @@ def test_personal_data_in_every_field_never_reaches_the_network_instance(distric
         response = submit(district, K820, body)
         assert response.status_code == 202, response.text
         concern_id = response.json()["concern_id"]
-        officer = token(district, f"kommune-{home}", "registration_coordinator")
-
-        def registered() -> Any:
-            with api(district, f"kommune-{home}", "registry") as registry:
-                return json_if_ok(registry.get(f"/api/v1/registrations/{concern_id}", headers=officer))
-
-        eventually(registered, timeout=120)
+        registered(district, f"kommune-{home}", concern_id)
         time.sleep(2)  # the registry stages the month's aggregates within AGGREGATE_INTERVAL_SECONDS
         eventually(lambda: delivered(district, f"kommune-{home}"), timeout=120)
         everything = network_instance_everything(district)

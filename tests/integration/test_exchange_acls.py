@@ -15,20 +15,19 @@ import logging
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import GroupAuthorizationFailedError, KafkaConnectionError, TopicAuthorizationFailedError
 from confluent_kafka.admin import AdminClient, ConfigResource
 
 from infohus_contracts.base.district import District, link_topic, load_district
 from infohus_tools import kafka_acls as acls
-from support import exchange_auth, kafka_auth
+from support import exchange_auth, kafka_auth, read_as
 
 K820, K851, POLICE, NETWORK = "kommune-820", "kommune-851", "politi-nordjylland", "netvaerk-nordjylland"
 DISTRICT = {
@@ -93,20 +92,9 @@ def group(org: str, prefix: str, service: str = "assessment") -> str:
     return f"{prefix}{org}.{service}"  # what an organisation's receiving service uses
 
 
-async def read(bootstrap: str, org: str, topic: str, *, group_id: str | None = None, expect: int = 1,
-               timeout: float = 20.0) -> list:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group_id, auto_offset_reset="earliest",
-                                enable_auto_commit=False, **exchange_auth(org))
-    records: list = []
-    try:
-        await consumer.start()
-        deadline = time.monotonic() + timeout
-        while len(records) < expect and time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            records += [record for partition in batch.values() for record in partition]
-        return records
-    finally:
-        await consumer.stop()
+async def read(bootstrap: str, org: str, topic: str, *, group_id: str | None = None) -> list:
+    records, _ = await read_as(bootstrap, topic, exchange_auth(org), group_id=group_id)
+    return records
 
 
 async def write(bootstrap: str, org: str, topic: str, value: bytes = b'{"exchange": "test"}', **auth) -> None:

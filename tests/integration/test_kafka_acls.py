@@ -12,18 +12,17 @@ running stack's consumers and consumer groups are not disturbed.
 
 import asyncio
 import io
-import time
 from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import GroupAuthorizationFailedError, TopicAuthorizationFailedError
 
 from infohus_contracts.base.topics import NETWORK_AGGREGATES
 from infohus_contracts.case.topics import CASE_EVENTS, CONCERN_RECEIVED, NOTIFY_REQUESTS
 from infohus_tools import kafka_acls as acls
-from support import kafka_auth, produce
+from support import kafka_auth, produce, read_as
 
 CASE_TOPICS = [CASE_EVENTS, CONCERN_RECEIVED]
 PARTNER = "sbsys"
@@ -51,18 +50,7 @@ def private_prefix(bootstrap: str, run_id: str) -> Iterator[str]:
 async def read(bootstrap: str, principal: str, topic: str, *, group_id: str | None = None, expect: int = 1,
                timeout: float = 20.0) -> tuple[list, set]:
     """Read as ``principal`` until ``expect`` records came; returns them and the partitions assigned."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group_id, auto_offset_reset="earliest",
-                                enable_auto_commit=False, **kafka_auth(principal))
-    records: list = []
-    try:
-        await consumer.start()
-        deadline = time.monotonic() + timeout
-        while len(records) < expect and time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            records += [record for partition in batch.values() for record in partition]
-        return records, consumer.assignment()
-    finally:
-        await consumer.stop()
+    return await read_as(bootstrap, topic, kafka_auth(principal), group_id=group_id, expect=expect, timeout=timeout)
 
 
 async def write(bootstrap: str, principal: str, topic: str, *, idempotent: bool = True) -> None:

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 
-from fakes import FakePolicy, rows, service_runtime
+from fakes import FakePolicy, district_settings, join_district, rows, service_runtime
 from infohus_contracts.base.aggregates import AggregateReport
 from infohus_contracts.base.exchange import AGGREGATE_REPORT_SHARED
 from infohus_contracts.base.topics import NETWORK_TOPICS
@@ -17,31 +17,18 @@ from infohus_network.metrics import NetworkMetrics
 from infohus_network.settings import NetworkSettings
 from infohus_network.storage import TABLES, AggregateCell
 from infohus_platform.errors import RuleViolation
-from infohus_platform.exchange.link import Exchange, ExchangeDelivery
+from infohus_platform.exchange.link import ExchangeDelivery
 from infohus_platform.runtime import Runtime
-from infohus_tools.district import init
 
 ORG = "netvaerk-nordjylland"
 
 
-@pytest.fixture(scope="module")
-def district_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("district")
-    init(folder, "nordjylland", ["820", "851"], "t")
-    return folder
-
-
 @pytest.fixture
 async def member(tmp_path: Path, district_dir: Path) -> AsyncIterator[Runtime]:
-    settings = NetworkSettings(infohus_data_dir=tmp_path, infohus_org=ORG, infohus_district="nordjylland",
-                               infohus_district_file=district_dir / "district.json",
-                               exchange_bootstrap_servers="127.0.0.1:1",
-                               exchange_signing_key_file=district_dir / ORG / "signing-key.json")
-    district = settings.district()
-    assert district is not None
+    settings = district_settings(NetworkSettings, tmp_path, district_dir, ORG, infohus_district="nordjylland")
     async for runtime in service_runtime(settings, TABLES, policy=FakePolicy(only=()), metrics=NetworkMetrics(),
                                          topics=NETWORK_TOPICS, migrate="infohus_network"):
-        runtime.exchange = Exchange(settings, district)
+        join_district(runtime)
         register_handlers(runtime)
         yield runtime
 

@@ -21,19 +21,11 @@ from infohus_platform.messaging.outbox import Share, utcnow
 from infohus_platform.messaging.relay import OutboxRelay
 from infohus_platform.observability import Metrics
 from infohus_platform.settings import ServiceSettings
-from infohus_tools.district import init
 
 
 class RegistrySettings(ServiceSettings):
     service_name: ClassVar[str] = "registry"
     default_port: ClassVar[int] = 0
-
-
-@pytest.fixture(scope="module")
-def district_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("district")
-    init(folder, "nordjylland", ["820", "851"], "t1")
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,8 @@ from infohus_contracts.case.events import CaseOpened, ConcernReceived
 from infohus_platform.auth import Guard
 from infohus_platform.policy import SharePreview
 from infohus_platform.runtime import Runtime
+from infohus_registry.service.registrations import register_case
+from infohus_registry.service.statistics import publish_due_aggregates
 from infohus_registry.settings import RegistrySettings
 from infohus_registry.storage import TABLES
 
@@ -49,3 +51,14 @@ def change(opened: CaseOpened, **fields: Any) -> dict[str, Any]:
 
 def concern_uuid(opened: CaseOpened) -> UUID:
     return opened.concern.concern_id
+
+
+RECEIVED = datetime(2026, 11, 10, 9, tzinfo=UTC)
+
+async def register(runtime: Runtime, count: int, **concern: Any) -> None:
+    """``count`` cases registered, then the due aggregates staged (what the registry does a few seconds later)."""
+    async with runtime.db.session() as session:
+        for _ in range(count):
+            await register_case(runtime, session, case_opened(received_at=RECEIVED, **concern))
+        await session.commit()
+    await publish_due_aggregates(runtime)

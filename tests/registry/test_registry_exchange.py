@@ -4,60 +4,34 @@ also once the relay has dropped the sent message's body."""
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from registry_fakes import case_opened, rows
+from registry_fakes import register, rows
 
-from fakes import FakePolicy, service_runtime
+from fakes import FakePolicy, district_settings, join_district, service_runtime
 from infohus_contracts.base.district import link_topic
 from infohus_contracts.base.exchange import AGGREGATE_REPORT_SHARED
 from infohus_contracts.base.topics import NETWORK_AGGREGATES
-from infohus_platform.exchange.link import Exchange
 from infohus_platform.messaging.outbox import OutboxMessage
 from infohus_platform.runtime import Runtime
-from infohus_registry.service.registrations import register_case
-from infohus_registry.service.statistics import destinations, publish_due_aggregates, stage_aggregates
+from infohus_registry.service.statistics import destinations, stage_aggregates
 from infohus_registry.settings import RegistrySettings
 from infohus_registry.storage import TABLES
-from infohus_tools.district import init
 
-RECEIVED = datetime(2026, 11, 10, 9, tzinfo=UTC)
 NETWORK = "netvaerk-nordjylland"
 
 
-@pytest.fixture(scope="module")
-def district_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("district")
-    init(folder, "nordjylland", ["820", "851"], "t")
-    return folder
-
-
 async def member(tmp_path: Path, district_dir: Path, org: str, **overrides: str) -> AsyncIterator[Runtime]:
-    settings = RegistrySettings(infohus_data_dir=tmp_path, infohus_org=org,
-                                infohus_district_file=district_dir / "district.json",
-                                exchange_bootstrap_servers="127.0.0.1:1",
-                                exchange_signing_key_file=district_dir / org / "signing-key.json", **overrides)
-    district = settings.district()
-    assert district is not None
+    settings = district_settings(RegistrySettings, tmp_path, district_dir, org, **overrides)
     async for runtime in service_runtime(settings, TABLES, policy=FakePolicy(only=("k_threshold",))):
-        runtime.exchange = Exchange(settings, district)
-        yield runtime
+        yield join_district(runtime)
 
 
 @pytest.fixture
 async def runtime(tmp_path: Path, district_dir: Path) -> AsyncIterator[Runtime]:
     async for value in member(tmp_path, district_dir, "kommune-820"):
         yield value
-
-
-async def register(runtime: Runtime, count: int, **concern) -> None:
-    async with runtime.db.session() as session:
-        for _ in range(count):
-            await register_case(runtime, session, case_opened(received_at=RECEIVED, **concern))
-        await session.commit()
-    await publish_due_aggregates(runtime)
 
 
 async def staged_on(runtime: Runtime, topic: str) -> list[OutboxMessage]:

@@ -1,9 +1,8 @@
 """Statistics: what the network gets (suppressed below k, only what changed) and the municipality's own counts."""
 
 import json
-from datetime import UTC, datetime
 
-from registry_fakes import case_opened, keeper, rows
+from registry_fakes import keeper, register, rows
 
 from infohus_contracts.base.aggregates import AggregateMetric
 from infohus_contracts.base.topics import NETWORK_AGGREGATES
@@ -11,19 +10,9 @@ from infohus_platform.messaging.outbox import OutboxMessage
 from infohus_platform.runtime import Runtime
 from infohus_registry.domain import changes, count_cells, suppress
 from infohus_registry.schemas import StatisticsPublic
-from infohus_registry.service.registrations import register_case
-from infohus_registry.service.statistics import own_statistics, publish_due_aggregates, stage_aggregates
+from infohus_registry.service.statistics import own_statistics, stage_aggregates
 
 M = AggregateMetric
-RECEIVED = datetime(2026, 11, 10, 9, tzinfo=UTC)
-
-
-async def register(runtime: Runtime, count: int, **concern) -> None:
-    async with runtime.db.session() as session:
-        for _ in range(count):
-            await register_case(runtime, session, case_opened(received_at=RECEIVED, **concern))
-        await session.commit()
-    await publish_due_aggregates(runtime)
 
 
 async def network_cells(runtime: Runtime) -> list[dict]:

@@ -46,7 +46,7 @@ from ..schemas import (
 )
 from ..storage import Case, CaseRepository, IndexEntry
 from .case_steps import CASE_CLASSES, CaseWork, case_resource, load_case, run_step
-from .federation import index_key, is_police, police_org, receipt_record, send, sent_record
+from .federation import exchange_records, index_key, is_police, police_org, send
 
 
 def case_summary(case: Case) -> CaseSummaryPublic:
@@ -202,9 +202,9 @@ async def read_case(runtime: Runtime, guard: Guard, case_id: UUID) -> CaseDetail
         decisions = await repository.decisions_for(case.case_id)
         follow_ups = await repository.follow_ups_for(case.case_id)
         notices = await repository.hit_notices_for(case.case_id)
-        enrichment = [EnrichmentRequestPublic.model_validate(r.model_dump() | {
-            "sent": await sent_record(session, r.exchange_event_id),
-            "answer_receipt": await receipt_record(session, r.answer_receipt_id)}) for r in requests]
+        enrichment = [EnrichmentRequestPublic.model_validate(
+            r.model_dump() | await exchange_records(session, r.exchange_event_id, r.answer_receipt_id))
+            for r in requests]
     return CaseDetailPublic.model_validate(_summary_fields(case) | {
         "concern": case.concern, "approach": case.approach,
         "outcome": case.outcome, "outcome_reason": case.outcome_reason, "forwarded_to": case.forwarded_to,

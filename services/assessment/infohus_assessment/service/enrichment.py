@@ -35,7 +35,7 @@ from ..schemas import (
 )
 from ..storage import Case, CaseRepository, EnrichmentRequest, IncomingEnrichmentRequest
 from .case_steps import CaseWork, run_step
-from .federation import district_of, police_org, receipt_record, send, sent_record
+from .federation import district_of, exchange_records, police_org, receipt_record, send, sent_record
 
 
 async def request_enrichment(runtime: Runtime, guard: Guard, case_id: UUID,
@@ -87,9 +87,8 @@ async def request_enrichment(runtime: Runtime, guard: Guard, case_id: UUID,
 async def request_public(runtime: Runtime, request: EnrichmentRequest) -> EnrichmentRequestPublic:
     """A request with, for a member of a district, the message sent and the answer's receipt (both decisions)."""
     async with runtime.db.session() as session:
-        sent = await sent_record(session, request.exchange_event_id)
-        receipt = await receipt_record(session, request.answer_receipt_id)
-    return EnrichmentRequestPublic.model_validate(request.model_dump() | {"sent": sent, "answer_receipt": receipt})
+        records = await exchange_records(session, request.exchange_event_id, request.answer_receipt_id)
+    return EnrichmentRequestPublic.model_validate(request.model_dump() | records)
 
 
 def send_enrichment_request(work: CaseWork, case: Case, request: EnrichmentRequest) -> OutboxMessage:

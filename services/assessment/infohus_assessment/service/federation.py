@@ -79,6 +79,12 @@ async def sent_record(session: AsyncSession, event_id: str | None) -> ExchangeRe
                                 policy_version=row.policy_version, legal_basis=list(row.legal_basis or []))
 
 
+async def exchange_records(session: AsyncSession, sent_id: str | None,
+                           receipt_id: str | None) -> dict[str, ExchangeRecordPublic | None]:
+    """A request's two ends as its answer shows them: the message sent (``sent``) and the answer's receipt."""
+    return {"sent": await sent_record(session, sent_id), "answer_receipt": await receipt_record(session, receipt_id)}
+
+
 async def receipt_record(session: AsyncSession, event_id: str | None) -> ExchangeRecordPublic | None:
     """The receipt of an accepted message: the sender's share decision and this instance's accept decision."""
     if event_id is None:

@@ -31,7 +31,7 @@ from ..domain import utcnow
 from ..schemas import KnownElsewherePublic
 from ..storage import CaseRepository, IndexEntry, IndexHitNotice, IndexLookup
 from .case_steps import case_resource, load_case
-from .federation import district_of, index_key, is_police, police_org, receipt_record, send, sent_record
+from .federation import district_of, exchange_records, index_key, is_police, police_org, send
 
 NOT_A_MEMBER = "denne instans er ikke med i et distrikt med et kendt-andetsteds-indeks"
 
@@ -86,9 +86,8 @@ async def read_lookup(runtime: Runtime, guard: Guard, lookup_id: UUID) -> KnownE
 
 async def _public(runtime: Runtime, lookup: IndexLookup) -> KnownElsewherePublic:
     async with runtime.db.session() as session:
-        sent = await sent_record(session, lookup.exchange_event_id)
-        receipt = await receipt_record(session, lookup.answer_receipt_id)
-    return KnownElsewherePublic.model_validate(lookup.model_dump() | {"sent": sent, "answer_receipt": receipt})
+        records = await exchange_records(session, lookup.exchange_event_id, lookup.answer_receipt_id)
+    return KnownElsewherePublic.model_validate(lookup.model_dump() | records)
 
 
 # --- the police district: the index ---------------------------------------------------------------------------

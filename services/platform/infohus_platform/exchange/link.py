@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from infohus_contracts.base.district import District, link_topic
@@ -16,11 +15,11 @@ from infohus_contracts.base.exchange import (
     SIGNATURE_HEADER,
     ExchangeType,
 )
+from infohus_platform.messaging.kafka import sasl_security
 from infohus_platform.settings import ServiceSettings
 
 from .signing import Signer
 
-_SASL = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
 # Internal headers that stay home: the correlation id and the subject are this instance's own references.
 STAYS_HOME = ("ce_subject", "ce_correlationid")
 
@@ -39,14 +38,6 @@ class ExchangeDelivery:
 ExchangeHandler = Callable[[Any, ExchangeDelivery], Awaitable[None]]
 
 
-def exchange_security(settings: ServiceSettings) -> BaseSecurity | None:
-    if settings.exchange_security_protocol == "PLAINTEXT":
-        return None
-    username, password = settings.exchange_credentials()
-    use_ssl = settings.exchange_security_protocol == "SASL_SSL"
-    return _SASL[settings.exchange_sasl_mechanism](username=username, password=password, use_ssl=use_ssl)
-
-
 class Exchange:
     """The exchange cluster as this organisation sees it: publish its signed messages, receive those for it."""
 
@@ -63,7 +54,8 @@ class Exchange:
         if district.signing_key(settings.infohus_org, self.signer.kid) is None:
             raise ValueError(f"the signing key {self.signer.kid!r} is not in the district's trust list for "
                              f"{settings.infohus_org}")
-        security = exchange_security(settings)
+        security = sasl_security(settings.exchange_security_protocol, settings.exchange_sasl_mechanism,
+                                 settings.exchange_credentials)
         self.broker = KafkaBroker(
             settings.exchange_bootstrap_servers, security=security, allow_auto_create_topics=security is None,
             client_id=f"infohus-{settings.infohus_org}-{settings.service_name}", enable_idempotence=False,

@@ -7,6 +7,7 @@ acked, so the consumer carries on; a handler that keeps failing on one event is 
 and dead-lettered after ``consumer_max_attempts`` (``consumer.py``).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -67,13 +68,17 @@ class DeadLetters:
 _SASL = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
 
 
+def sasl_security(protocol: str, mechanism: str, credentials: Callable[[], tuple[str, str]]) -> BaseSecurity | None:
+    """A principal and its password when a broker requires SASL; ``credentials`` is asked only then."""
+    if protocol == "PLAINTEXT":
+        return None
+    username, password = credentials()
+    return _SASL[mechanism](username=username, password=password, use_ssl=protocol == "SASL_SSL")
+
+
 def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
     """The service's own principal when the broker requires SASL (``KAFKA_SECURITY_PROTOCOL``)."""
-    if settings.kafka_security_protocol == "PLAINTEXT":
-        return None
-    username, password = settings.kafka_credentials()
-    use_ssl = settings.kafka_security_protocol == "SASL_SSL"
-    return _SASL[settings.kafka_sasl_mechanism](username=username, password=password, use_ssl=use_ssl)
+    return sasl_security(settings.kafka_security_protocol, settings.kafka_sasl_mechanism, settings.kafka_credentials)
 
 
 def make_broker(settings: ServiceSettings, metrics: Metrics, dead_letters: DeadLetters) -> KafkaBroker:
